@@ -1,0 +1,84 @@
+"""`python -m bot`: run the bot (long polling)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+
+from pydantic import ValidationError
+
+EXIT_CONFIG = 2
+
+
+class RedactingFilter(logging.Filter):
+    """Keeps the bot token (and any token-shaped string) out of every log line."""
+
+    _TOKEN_RE = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,100}")
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message once and blank out secrets."""
+        message = record.getMessage()
+        for secret in self.secrets:
+            message = message.replace(secret, "***")
+        message = self._TOKEN_RE.sub("***", message)
+        record.msg, record.args = message, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            for secret in self.secrets:
+                text = text.replace(secret, "***")
+            record.exc_text = self._TOKEN_RE.sub("***", text)
+        return True
+
+
+def _settings_error(exc: ValidationError) -> str:
+    """One line naming the bad settings, never echoing their values."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        if error["type"] == "missing":
+            parts.append(f"{name} is not set")
+        else:
+            parts.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
+def fail(message: str) -> int:
+    """Print one clear line on stderr and return the configuration exit code."""
+    print(f"nudge: error: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def main(argv: list[str]) -> int:
+    """Entry point; returns the process exit code."""
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        hint = " (see .env.example)" if any(e["type"] == "missing" for e in exc.errors()) else ""
+        return fail(_settings_error(exc) + hint)
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter([settings.bot_token.get_secret_value()]))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+
+    from bot.app import StartupError, build_app, run
+
+    try:
+        app = build_app(settings)
+        asyncio.run(run(app))
+    except StartupError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,171 @@
+"""The app factory: wires settings, database, bot, dispatcher, delivery and polling together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.types import BotCommandScopeDefault, Update
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock, SystemClock
+from bot.handlers import build_router
+from bot.handlers.common import commands
+from bot.i18n import UserLocaleMiddleware, make_i18n, pick_language, speaking
+from bot.middlewares import UnitOfWorkMiddleware
+from bot.polling import Poller, TokenRejectedError
+from bot.scheduler.delivery import Delivery
+from bot.scheduler.ratelimit import RateLimiter
+from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.storage.db import Database
+
+log = logging.getLogger("nudge")
+
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+DRAIN_SECONDS = 3.0
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one clear line for the operator."""
+
+
+@dataclass
+class App:
+    """Everything one running bot process owns."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    bot: Bot
+    dispatcher: Dispatcher
+    i18n: I18n
+    delivery: Delivery
+    poller: Poller
+    bot_username: str = ""
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A Bot pointed at Telegram or at the server in TELEGRAM_API_URL."""
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else AiohttpSession()
+    )
+    return Bot(settings.bot_token.get_secret_value(), session=session)
+
+
+def apology_for(i18n: I18n, default_language: str):  # type: ignore[no-untyped-def]
+    """Build the message sent when a command failed for good, echoing what the user typed."""
+
+    def apology(update: Update) -> tuple[int, str] | None:
+        message = update.message
+        if message is None or message.chat.type != "private":
+            return None
+        lang = pick_language(
+            None, getattr(message.from_user, "language_code", None), default_language
+        )
+        with speaking(i18n, lang):
+            from aiogram.utils.i18n import gettext as _
+
+            text = _(
+                "Sorry, something went wrong on my side and this was not saved. Please send it "
+                "again; here is what you wrote:"
+            )
+        return message.chat.id, f"{text}\n\n{message.text or message.caption or ''}"
+
+    return apology
+
+
+def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = None) -> App:
+    """Create every part; nothing touches the network or the database yet."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    bot = bot or make_bot(settings)
+    i18n = make_i18n(settings.default_language)
+    limiter = RateLimiter(clock, global_rate=settings.delivery_rate_per_second)
+    delivery = Delivery(db, bot, clock, limiter)
+    dispatcher = Dispatcher(
+        settings=settings,
+        clock=clock,
+        db=db,
+        delivery=delivery,
+        apology=apology_for(i18n, settings.default_language),
+        i18n=i18n,
+        bot_username="",
+    )
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(db, clock, delivery))
+    UserLocaleMiddleware(i18n, settings.default_language).setup(dispatcher)
+    dispatcher.include_router(build_router())
+    poller = Poller(
+        bot, dispatcher, db, allowed_updates=ALLOWED_UPDATES, timeout=settings.polling_timeout
+    )
+    return App(settings, clock, db, bot, dispatcher, i18n, delivery, poller)
+
+
+async def _get_me(app: App) -> str:
+    """Ask Telegram who we are, waiting out an outage; a rejected token is fatal."""
+    delay = 1.0
+    while True:
+        try:
+            me = await app.bot.get_me()
+            return me.username or ""
+        except TelegramUnauthorizedError as exc:
+            raise StartupError("Telegram rejected BOT_TOKEN (401 Unauthorized)") from exc
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning(
+                "Telegram is unreachable (%s); retrying in %.0f s", type(exc).__name__, delay
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+async def _set_commands(app: App) -> None:
+    """The command menu per language; a failure here only costs the menu."""
+    try:
+        for lang in (None, *SUPPORTED_LANGUAGES):
+            with speaking(app.i18n, lang or app.settings.default_language):
+                await app.bot.set_my_commands(
+                    commands(), scope=BotCommandScopeDefault(), language_code=lang
+                )
+    except Exception as exc:
+        log.warning("could not set the command menu: %s", type(exc).__name__)
+
+
+async def run(app: App) -> None:
+    """Start, serve until SIGTERM/SIGINT, then stop gracefully."""
+    from bot.storage.db import DatabaseError
+
+    try:
+        await app.db.migrate()
+    except DatabaseError as exc:
+        raise StartupError(str(exc)) from exc
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, app.poller.stop)
+    try:
+        app.bot_username = await _get_me(app)
+        app.dispatcher["bot_username"] = app.bot_username
+        app.delivery.start()
+        app.tasks.append(asyncio.create_task(_set_commands(app)))
+        log.info("Nudge started as @%s", app.bot_username)
+        await app.poller.run()
+    except TokenRejectedError as exc:
+        raise StartupError("Telegram rejected BOT_TOKEN (401 Unauthorized)") from exc
+    finally:
+        log.info("stopping")
+        await app.delivery.stop(drain_seconds=DRAIN_SECONDS)
+        for task in app.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await app.bot.session.close()
+        await app.db.close()
+        log.info("stopped")

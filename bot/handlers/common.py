@@ -1,0 +1,56 @@
+"""Small presentation helpers shared by the handlers: escaping, zones, days, menus."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import gettext as _
+from babel.dates import get_day_names
+
+from bot.storage.records import User
+from bot.tzinput import describe_zone
+from bot.worktime import window_text
+
+
+def esc(text: object) -> str:
+    """Escape user-provided text for HTML messages."""
+    return html.escape(str(text), quote=False)
+
+
+def user_zone(user: User, default: str) -> ZoneInfo:
+    """The user's zone, or the bot's default until they choose one."""
+    return ZoneInfo(user.timezone or default)
+
+
+def zone_text(zone: str, lang: str, now: datetime | None = None) -> str:
+    """`Москва (UTC+3)`."""
+    return describe_zone(zone, now or datetime.now(UTC), lang)
+
+
+def days_text(days: str, lang: str) -> str:
+    """`пн–пт`, `Mon–Fri`, `пн, ср, пт`."""
+    names = get_day_names("abbreviated", locale=lang)
+    nums = [int(d) for d in days]
+    label = [names[n - 1].rstrip(".") for n in nums]
+    if len(nums) >= 3 and nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{label[0]}–{label[-1]}"
+    return ", ".join(label)
+
+
+def hours_text(user: User, lang: str) -> str:
+    """`пн–пт 10:00–19:00`."""
+    return (
+        f"{days_text(user.work_days, lang)} {window_text(user.work_start_min, user.work_end_min)}"
+    )
+
+
+def commands() -> list[BotCommand]:
+    """The command menu in the current locale."""
+    return [
+        BotCommand(command="settings", description=_("Time zone, hours, language")),
+        BotCommand(command="invite", description=_("Invite a colleague")),
+        BotCommand(command="help", description=_("What I can do")),
+    ]

@@ -1,0 +1,149 @@
+"""Free text and locations in a private chat: answers to the bot's questions, else a hint."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.types import Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import ReplyKeyboardBuilder
+
+from bot.clock import Clock
+from bot.handlers.common import esc, hours_text, zone_text
+from bot.handlers.onboarding import zone_keyboard
+from bot.outbox import Replies
+from bot.storage.records import User
+from bot.storage.repositories import Repos
+from bot.tzinput import describe_zone, parse_timezone, timezone_from_location
+from bot.worktime import parse_hours, parse_quiet, window_text
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+_PAREN_RE = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+async def _save_zone(
+    message: Message, zone: str, user: User, repos: Repos, replies: Replies, clock: Clock, lang: str
+) -> None:
+    """Store the zone and confirm it with the local time there."""
+    first_time = user.timezone is None
+    await repos.users.update(user.id, clock.now(), timezone=zone, awaiting=None)
+    local = clock.now().astimezone(ZoneInfo(zone))
+    text = _("✅ Time zone: {zone}. It is {time} there now.").format(
+        zone=zone_text(zone, lang, clock.now()), time=local.strftime("%H:%M")
+    )
+    if first_time:
+        text += "\n\n" + _(
+            "Working hours are {hours} (/settings changes them). /help lists what I can do."
+        ).format(hours=hours_text(user, lang))
+    await replies.send(message.chat.id, text, reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(F.location)
+async def on_location(
+    message: Message, user: User, repos: Repos, replies: Replies, clock: Clock, lang: str
+) -> None:
+    """A shared location sets the time zone (looked up offline)."""
+    assert message.location is not None
+    # The first lookup loads the boundary data (~0.2 s): keep the event loop free.
+    zone = await asyncio.to_thread(
+        timezone_from_location, message.location.latitude, message.location.longitude
+    )
+    if zone is None:
+        await replies.send(
+            message.chat.id,
+            _("I could not tell the time zone of that place. Type a city instead, e.g. Москва."),
+        )
+        return
+    await _save_zone(message, zone, user, repos, replies, clock, lang)
+
+
+@router.message(F.text & ~F.text.startswith("/"))
+async def on_text(
+    message: Message, user: User, repos: Repos, replies: Replies, clock: Clock, lang: str
+) -> None:
+    """Route text to the question the bot asked last, else explain what it understands."""
+    assert message.text is not None
+    text = message.text.strip()
+    chat_id = message.chat.id
+    if user.awaiting == "work":
+        hours = parse_hours(text, user.work_days)
+        if hours is None:
+            await replies.send(
+                chat_id,
+                _(
+                    "I did not understand «{text}» as working hours. Examples: "
+                    "<code>пн-пт 10-19</code>, <code>mon-sat 9:30-18:00</code>, <code>10-19</code>."
+                ).format(text=esc(text)),
+            )
+            return
+        user = await repos.users.update(
+            user.id,
+            clock.now(),
+            work_days=hours.days,
+            work_start_min=hours.start_min,
+            work_end_min=hours.end_min,
+            awaiting=None,
+        )
+        await replies.send(
+            chat_id, _("✅ Working hours: {hours}.").format(hours=hours_text(user, lang))
+        )
+        return
+    if user.awaiting == "quiet":
+        quiet = parse_quiet(text)
+        if quiet is None:
+            await replies.send(
+                chat_id,
+                _(
+                    "I did not understand «{text}» as quiet hours. Examples: <code>22-8</code>, "
+                    "<code>23:00-07:30</code>, or <code>off</code>."
+                ).format(text=esc(text)),
+            )
+            return
+        start, end = quiet if quiet else (None, None)
+        await repos.users.update(
+            user.id, clock.now(), quiet_start_min=start, quiet_end_min=end, awaiting=None
+        )
+        await replies.send(
+            chat_id,
+            _("✅ Quiet hours: {hours}. Lead alerts still come at once.").format(
+                hours=window_text(start, end)
+            )
+            if start is not None and end is not None
+            else _("✅ Quiet hours are off."),
+        )
+        return
+    if user.awaiting == "tz" or user.timezone is None:
+        guess = parse_timezone(_PAREN_RE.sub("", text))
+        if guess.zone is not None:
+            await _save_zone(message, guess.zone, user, repos, replies, clock, lang)
+            return
+        if guess.suggestions:
+            kb = ReplyKeyboardBuilder()
+            for zone in guess.suggestions:
+                kb.button(text=describe_zone(zone, clock.now(), lang))
+            kb.adjust(1)
+            await replies.send(
+                chat_id,
+                _("I don't know «{text}». Did you mean one of these?").format(text=esc(text)),
+                reply_markup=kb.as_markup(resize_keyboard=True, one_time_keyboard=True),
+            )
+            return
+        await replies.send(
+            chat_id,
+            _(
+                "I don't know the time zone «{text}». Type a city (<i>Москва</i>, "
+                "<i>New York</i>), an offset (<i>UTC+3</i>) or a zone (<i>Europe/Berlin</i>), "
+                "or share your location."
+            ).format(text=esc(text)),
+            reply_markup=zone_keyboard(lang, clock.now()),
+        )
+        return
+    await replies.send(
+        chat_id,
+        _("I did not understand that. /help lists the commands, each with an example."),
+    )

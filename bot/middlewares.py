@@ -1,0 +1,76 @@
+"""Update middlewares: one transaction per update, skipping updates already handled."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update
+
+from bot.accounts import register
+from bot.clock import Clock
+from bot.outbox import Replies
+from bot.scheduler.delivery import Delivery
+from bot.storage.db import Database
+from bot.storage.repositories import Repos
+
+log = logging.getLogger(__name__)
+
+
+def _is_private(update: Update) -> bool:
+    """True for events that come from a person's private chat with the bot."""
+    if update.message is not None:
+        return update.message.chat.type == "private"
+    if update.callback_query is not None:
+        msg = update.callback_query.message
+        return msg is None or msg.chat.type == "private"
+    return False
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    """Runs the handler in one transaction with the record of its update_id and its replies."""
+
+    def __init__(self, db: Database, clock: Clock, delivery: Delivery) -> None:
+        self.db = db
+        self.clock = clock
+        self.delivery = delivery
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Skip a redelivered update; otherwise handle it and commit everything at once."""
+        assert isinstance(event, Update)
+        async with self.db.session() as session:
+            repos = Repos(session)
+            if await repos.updates.is_processed(event.update_id):
+                log.info("update %s was handled before; skipped", event.update_id)
+                return UNHANDLED
+            replies = Replies(repos, self.clock)
+            data["repos"] = repos
+            data["replies"] = replies
+            tg_user = data.get("event_from_user")
+            if tg_user is not None and not tg_user.is_bot:
+                if _is_private(event):
+                    user, created = await register(
+                        repos,
+                        tg_user.id,
+                        first_name=tg_user.first_name,
+                        username=tg_user.username,
+                        tg_language=tg_user.language_code,
+                        now=self.clock.now(),
+                    )
+                    data["user_created"] = created
+                else:
+                    user = await repos.users.get(tg_user.id)
+                data["user"] = user
+            result = await handler(event, data)
+            await repos.updates.mark_processed(event.update_id, self.clock.now())
+        if replies.queued:
+            self.delivery.poke()
+        return result

@@ -1,0 +1,1 @@
+"""The alarm clock (due reminders) and the outbox delivery worker."""

@@ -1,0 +1,114 @@
+"""Process settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("ru", "en")
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{10,100}$")
+_ISO_DURATION_RE = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Read a duration given as seconds (`900`, `2.5`) or ISO 8601 (`PT15M`, `P1DT2H`)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        match = _ISO_DURATION_RE.match(text)
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+        elif match and text.upper() not in ("P", "PT") and any(match.groupdict().values()):
+            parts = {k: float(v) for k, v in match.groupdict().items() if v}
+            seconds = (
+                parts.get("d", 0) * 86400
+                + parts.get("h", 0) * 3600
+                + parts.get("m", 0) * 60
+                + parts.get("s", 0)
+            )
+        else:
+            raise ValueError(
+                f"not a duration: {text!r} (use seconds like 900 or ISO 8601 like PT15M)"
+            )
+    if seconds <= 0:
+        raise ValueError("the duration must be positive")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseSettings):
+    """Everything the process reads from its environment; see `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    telegram_api_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/nudge.sqlite3"
+    default_language: str = "ru"
+    default_timezone: str = "Europe/Moscow"
+    lead_response_sla: Duration = timedelta(minutes=15)
+    log_level: str = "INFO"
+    intake_port: int | None = None
+    intake_host: str = "127.0.0.1"
+    public_url: str | None = None
+    delivery_rate_per_second: float = Field(default=30.0, gt=0)
+    polling_timeout: int = Field(default=25, ge=0, le=50)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        """Reject a token that cannot be a Bot API token, without echoing it."""
+        if not _TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("BOT_TOKEN does not look like a token from @BotFather (123456:ABC…)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        """Only languages with a catalogue can be the default."""
+        value = value.strip().lower()
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        """The default zone must be a real IANA name."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not a known IANA time zone") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        """Accept the usual level names in any case."""
+        value = value.strip().upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    def sqlite_path(self) -> Path | None:
+        """The file behind a SQLite URL, or None for other databases and memory."""
+        prefix = "sqlite+aiosqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        path = self.database_url[len(prefix) :].split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)

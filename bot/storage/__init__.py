@@ -1,0 +1,1 @@
+"""Persistence: models, repositories and migrations; never imports aiogram."""

@@ -1,0 +1,121 @@
+"""Engine, sessions and schema migrations for the bot's database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message is safe to show an operator."""
+
+
+class SchemaTooNewError(DatabaseError):
+    """The database was written by a newer version of the bot."""
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config pointing at our migrations, without an .ini file."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL for concurrent readers, foreign keys on, wait for locks instead of failing."""
+    # We issue BEGIN ourselves (see _begin_immediate), so the driver must not.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """Take the write lock at BEGIN: a deferred read→write upgrade fails at once in WAL."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """Owns the engine and hands out sessions (one per unit of work)."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split(":///", 1)[-1].split("?", 1)[0]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits on success and rolls back on error."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def check(self) -> None:
+        """Open a connection once, so an unreachable database fails early and clearly."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:  # the driver's errors vary; all mean "unusable"
+            raise DatabaseError(f"cannot open the database: {type(exc).__name__}: {exc}") from exc
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision; refuse a database from a newer version."""
+        await self.check()
+        cfg = alembic_config(self.url)
+        script = ScriptDirectory.from_config(cfg)
+        async with self.engine.connect() as conn:
+            current = await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_heads()
+            )
+        known = {rev.revision for rev in script.walk_revisions()}
+        unknown = [rev for rev in current if rev not in known]
+        if unknown:
+            raise SchemaTooNewError(
+                "the database was written by a newer version of Nudge "
+                f"(schema {', '.join(unknown)}); upgrade the bot or restore a backup"
+            )
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade, cfg)
+        log.info("database schema is at %s", script.get_current_head())
+
+    async def close(self) -> None:
+        """Release every pooled connection."""
+        await self.engine.dispose()
+
+
+def _upgrade(connection: Connection, cfg: Config) -> None:
+    """Run `alembic upgrade head` on an existing connection."""
+    from alembic import command
+
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")

@@ -1,0 +1,152 @@
+"""Plain, immutable records that repositories hand out instead of ORM rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def plain(cls: type[T], row: Any) -> T:
+    """Copy the record's fields off an ORM row."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who talks to the bot, with their preferences."""
+
+    id: int
+    first_name: str
+    username: str | None
+    tg_language: str | None
+    language: str | None
+    timezone: str | None
+    work_start_min: int
+    work_end_min: int
+    work_days: str
+    quiet_start_min: int | None
+    quiet_end_min: int | None
+    weekend_reminders: bool
+    urgent_in_quiet: bool
+    holiday_country: str
+    current_workspace_id: int | None
+    awaiting: str | None
+    blocked_at: datetime | None
+
+    @property
+    def display_name(self) -> str:
+        """How to name this person to their colleagues."""
+        if self.username:
+            return (
+                f"{self.first_name} (@{self.username})" if self.first_name else f"@{self.username}"
+            )
+        return self.first_name or str(self.id)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """An agency team."""
+
+    id: int
+    name: str
+    owner_id: int
+    invite_code: str
+    intake_secret: str
+    lead_sla_seconds: int | None
+    silent_days: int
+    team_chat_id: int | None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A user's role in one workspace."""
+
+    workspace_id: int
+    user_id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One way to reach a client."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client account or lead."""
+
+    id: int
+    workspace_id: int
+    name: str
+    aliases: str
+    company: str | None
+    timezone: str | None
+    status: str
+    source: str | None
+    note: str
+    owner_id: int | None
+    next_step: str | None
+    next_step_who: str | None
+    next_step_at: datetime | None
+    received_at: datetime | None
+    first_response_at: datetime | None
+    first_response_by: int | None
+    last_touch_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A logged interaction with a client."""
+
+    id: int
+    client_id: int
+    user_id: int | None
+    kind: str
+    direction: str
+    at: datetime
+    duration_s: int | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Something that falls due."""
+
+    id: int
+    workspace_id: int
+    kind: str
+    client_id: int | None
+    user_id: int | None
+    due_at: datetime
+    state: str
+    urgent: bool
+    payload: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message waiting in the outbox."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: str
+    kind: str
+    reminder_id: int | None
+    state: str
+    due_at: datetime
+    not_before: datetime
+    attempts: int
+    created_at: datetime
+
+    def payload_dict(self) -> dict[str, Any]:
+        """The stored Bot API parameters."""
+        return json.loads(self.payload)

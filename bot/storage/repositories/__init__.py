@@ -1,0 +1,24 @@
+"""Repositories over one session: `Repos(session)` gives every one of them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.updates import UpdateRepo
+from bot.storage.repositories.users import UserRepo
+from bot.storage.repositories.workspaces import WorkspaceRepo
+
+
+class Repos:
+    """All repositories bound to one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.users = UserRepo(session)
+        self.workspaces = WorkspaceRepo(session)
+        self.updates = UpdateRepo(session)
+        self.outbox = OutboxRepo(session)
+
+
+__all__ = ["Repos"]

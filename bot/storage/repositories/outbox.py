@@ -1,0 +1,135 @@
+"""The outbox: messages owed to chats, kept until Telegram accepts them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import NotificationRow
+from bot.storage.records import Notification, plain
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+BLOCKED = "blocked"
+
+
+class OutboxRepo:
+    """Reads and writes `notifications`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        chat_id: int,
+        payload: dict[str, Any],
+        *,
+        kind: str,
+        now: datetime,
+        due_at: datetime | None = None,
+        not_before: datetime | None = None,
+        method: str = "sendMessage",
+        reminder_id: int | None = None,
+    ) -> int:
+        """Queue one message; it goes out after the surrounding transaction commits."""
+        row = NotificationRow(
+            chat_id=chat_id,
+            method=method,
+            payload=json.dumps(payload, ensure_ascii=False),
+            kind=kind,
+            reminder_id=reminder_id,
+            state=PENDING,
+            due_at=due_at or now,
+            not_before=not_before or now,
+            attempts=0,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def due(self, now: datetime, limit: int) -> list[Notification]:
+        """Pending messages whose time has come, oldest due first."""
+        rows = await self.session.scalars(
+            select(NotificationRow)
+            .where(NotificationRow.state == PENDING, NotificationRow.not_before <= now)
+            .order_by(NotificationRow.due_at, NotificationRow.id)
+            .limit(limit)
+        )
+        return [plain(Notification, r) for r in rows]
+
+    async def next_time(self) -> datetime | None:
+        """When the earliest pending message may be tried."""
+        return await self.session.scalar(
+            select(func.min(NotificationRow.not_before)).where(NotificationRow.state == PENDING)
+        )
+
+    async def mark_sent(
+        self, ids_and_messages: list[tuple[int, int | None]], now: datetime
+    ) -> None:
+        """Telegram accepted these."""
+        for nid, message_id in ids_and_messages:
+            await self.session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id == nid)
+                .values(state=SENT, sent_at=now, message_id=message_id)
+            )
+
+    async def retry_later(self, nid: int, not_before: datetime, attempts: int, error: str) -> None:
+        """Try again at `not_before` (429, 5xx, network)."""
+        await self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id == nid)
+            .values(not_before=not_before, attempts=attempts, last_error=error[:500])
+        )
+
+    async def give_up(self, nid: int, state: str, attempts: int, error: str) -> None:
+        """Stop trying this message: the chat blocked us, or Telegram rejected it."""
+        await self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id == nid)
+            .values(state=state, attempts=attempts, last_error=error[:500])
+        )
+
+    async def block_chat(self, chat_id: int, error: str) -> int:
+        """Give up every pending message to a chat that blocked the bot."""
+        result = await self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.chat_id == chat_id, NotificationRow.state == PENDING)
+            .values(state=BLOCKED, last_error=error[:500])
+        )
+        return result.rowcount or 0
+
+    async def stats(self) -> tuple[int, datetime | None]:
+        """How many messages are pending, and the oldest one's due time."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(NotificationRow.due_at)).where(
+                    NotificationRow.state == PENDING
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    async def sent_message(self, nid: int) -> int | None:
+        """The Telegram message id a sent notification got."""
+        return await self.session.scalar(
+            select(NotificationRow.message_id).where(NotificationRow.id == nid)
+        )
+
+    async def postpone_chat(self, chat_id: int, until: datetime) -> None:
+        """Hold every pending message to a chat until `until`, keeping their order."""
+        await self.session.execute(
+            update(NotificationRow)
+            .where(
+                NotificationRow.chat_id == chat_id,
+                NotificationRow.state == PENDING,
+                NotificationRow.not_before < until,
+            )
+            .values(not_before=until)
+        )

@@ -1,0 +1,118 @@
+"""Workspaces and their members."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import MembershipRow, WorkspaceRow
+from bot.storage.records import Membership, Workspace, plain
+
+ROLES = ("owner", "manager", "member")
+
+
+def new_invite_code() -> str:
+    """An unguessable code short enough for a /start payload (max 64 chars)."""
+    return secrets.token_urlsafe(12)
+
+
+def new_intake_secret() -> str:
+    """An unguessable secret for the intake URL."""
+    return secrets.token_urlsafe(24)
+
+
+class WorkspaceRepo:
+    """Reads and writes `workspaces` and `memberships`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, name: str, owner_id: int, now: datetime) -> Workspace:
+        """A new workspace with its owner as the first member."""
+        row = WorkspaceRow(
+            name=name[:200],
+            owner_id=owner_id,
+            invite_code=new_invite_code(),
+            intake_secret=new_intake_secret(),
+            silent_days=14,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        self.session.add(
+            MembershipRow(workspace_id=row.id, user_id=owner_id, role="owner", joined_at=now)
+        )
+        await self.session.flush()
+        return plain(Workspace, row)
+
+    async def get(self, workspace_id: int) -> Workspace | None:
+        """The workspace, or None."""
+        row = await self.session.get(WorkspaceRow, workspace_id)
+        return None if row is None else plain(Workspace, row)
+
+    async def by_invite(self, code: str) -> Workspace | None:
+        """The workspace an invite code belongs to."""
+        row = await self.session.scalar(
+            select(WorkspaceRow).where(WorkspaceRow.invite_code == code)
+        )
+        return None if row is None else plain(Workspace, row)
+
+    async def all_secrets(self) -> list[tuple[int, str]]:
+        """(workspace id, intake secret) pairs, for a constant-time lookup."""
+        rows = await self.session.execute(select(WorkspaceRow.id, WorkspaceRow.intake_secret))
+        return [(r[0], r[1]) for r in rows]
+
+    async def rotate_intake_secret(self, workspace_id: int) -> str:
+        """Replace the intake secret; the old URL stops working at once."""
+        secret = new_intake_secret()
+        await self.session.execute(
+            update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(intake_secret=secret)
+        )
+        return secret
+
+    async def set_lead_sla(self, workspace_id: int, seconds: int | None) -> None:
+        """Override (or reset, with None) the workspace's lead response time."""
+        await self.session.execute(
+            update(WorkspaceRow)
+            .where(WorkspaceRow.id == workspace_id)
+            .values(lead_sla_seconds=seconds)
+        )
+
+    async def add_member(
+        self, workspace_id: int, user_id: int, role: str, now: datetime
+    ) -> tuple[Membership, bool]:
+        """Add a member unless already there; (membership, added)."""
+        if role not in ROLES:
+            raise ValueError(role)
+        row = await self.session.get(MembershipRow, (workspace_id, user_id))
+        if row is not None:
+            return plain(Membership, row), False
+        row = MembershipRow(workspace_id=workspace_id, user_id=user_id, role=role, joined_at=now)
+        self.session.add(row)
+        await self.session.flush()
+        return plain(Membership, row), True
+
+    async def membership(self, workspace_id: int, user_id: int) -> Membership | None:
+        """The user's role in the workspace, or None if they are not a member."""
+        row = await self.session.get(MembershipRow, (workspace_id, user_id))
+        return None if row is None else plain(Membership, row)
+
+    async def members(self, workspace_id: int) -> list[Membership]:
+        """Everyone in the workspace, owner first."""
+        rows = await self.session.scalars(
+            select(MembershipRow).where(MembershipRow.workspace_id == workspace_id)
+        )
+        return sorted((plain(Membership, r) for r in rows), key=lambda m: ROLES.index(m.role))
+
+    async def of_user(self, user_id: int) -> list[tuple[Workspace, str]]:
+        """Every workspace the user belongs to, with their role there."""
+        rows = await self.session.execute(
+            select(WorkspaceRow, MembershipRow.role)
+            .join(MembershipRow, MembershipRow.workspace_id == WorkspaceRow.id)
+            .where(MembershipRow.user_id == user_id)
+            .order_by(WorkspaceRow.id)
+        )
+        return [(plain(Workspace, ws), role) for ws, role in rows]

@@ -1,0 +1,121 @@
+"""Shared fixtures: settings on a temporary database, an app with a mocked Telegram."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram.methods import SendMessage
+from aiogram.types import Update
+
+from bot.app import App, build_app
+from bot.clock import FakeClock
+from bot.settings import Settings
+from tests.mocked import BOT_TOKEN, RecordingSession, mocked_bot
+
+START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings that ignore the developer's .env and environment."""
+    values: dict[str, Any] = {
+        "bot_token": BOT_TOKEN,
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'nudge.sqlite3'}",
+        "default_language": "ru",
+        "default_timezone": "Europe/Moscow",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Harness:
+    """The real dispatcher over a temporary database, with a recording Telegram session."""
+
+    app: App
+    session: RecordingSession
+    clock: FakeClock
+    _ids: Any = None
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._msg_ids = itertools.count(1)
+
+    def user(self, user_id: int = 1001, language: str | None = "ru", name: str = "Ivan") -> dict:
+        """A Telegram user object."""
+        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": language}
+
+    async def send(
+        self, text: str, *, user_id: int = 1001, language: str | None = "ru", **extra: Any
+    ) -> list[SendMessage]:
+        """Feed a private text message and deliver what it queued; return the sent messages."""
+        message: dict[str, Any] = {
+            "message_id": next(self._msg_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": self.user(user_id, language),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        message.update(extra)
+        return await self.feed({"message": message})
+
+    async def press(
+        self, data: str, *, message_id: int = 1, user_id: int = 1001, language: str | None = "ru"
+    ) -> list[Any]:
+        """Press an inline button on a bot message in the user's chat."""
+        query = {
+            "id": str(next(self._ids)),
+            "from": self.user(user_id, language),
+            "chat_instance": "1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": 123456, "is_bot": True, "first_name": "Nudge"},
+                "text": "…",
+            },
+        }
+        return await self.feed({"callback_query": query})
+
+    async def feed(self, update: dict[str, Any], update_id: int | None = None) -> list[Any]:
+        """Feed one update through the dispatcher, then deliver the outbox."""
+        before = len(self.session.requests)
+        update = {"update_id": update_id or next(self._ids) + 10_000, **update}
+        await self.app.dispatcher.feed_update(
+            self.app.bot, Update.model_validate(update, context={"bot": self.app.bot})
+        )
+        await self.app.delivery.run_once()
+        return [
+            r for r in self.session.requests[before:] if type(r).__name__ != "AnswerCallbackQuery"
+        ]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a temporary database."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def harness(settings: Settings) -> AsyncIterator[Harness]:
+    """A migrated app with a mocked Telegram and a fake clock."""
+    clock = FakeClock(START)
+    bot, session = mocked_bot()
+    app = build_app(settings, clock, bot=bot)
+    app.dispatcher["bot_username"] = "nudge_test_bot"
+    await app.db.migrate()
+    try:
+        yield Harness(app, session, clock)
+    finally:
+        await app.db.close()

@@ -1,0 +1,69 @@
+"""A Bot whose session records requests and answers them like Telegram would, offline."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import EditMessageText, GetMe, SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Message, User
+
+BOT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu"
+
+
+class RecordingSession(BaseSession):
+    """Records every method call; answers sendMessage/editMessageText with a Message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.errors: list[Exception] = []
+        self._ids = itertools.count(1)
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        """Record the call and fabricate Telegram's answer."""
+        self.requests.append(method)
+        if self.errors:
+            raise self.errors.pop(0)
+        if isinstance(method, SendMessage | EditMessageText):
+            chat_id = int(method.chat_id)  # type: ignore[arg-type]
+            return Message(  # type: ignore[return-value]
+                message_id=getattr(method, "message_id", None) or next(self._ids),
+                date=int(time.time()),
+                chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
+                text=method.text,
+                reply_markup=method.reply_markup,
+            )
+        if isinstance(method, GetMe):
+            return User(  # type: ignore[return-value]
+                id=123456, is_bot=True, first_name="Nudge", username="nudge_test_bot"
+            )
+        return True  # type: ignore[return-value]
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        """Files are not used by the bot."""
+        yield b""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    def sent(self) -> list[SendMessage]:
+        """The sendMessage calls so far."""
+        return [r for r in self.requests if isinstance(r, SendMessage)]
+
+    def edits(self) -> list[EditMessageText]:
+        """The editMessageText calls so far."""
+        return [r for r in self.requests if isinstance(r, EditMessageText)]
+
+
+def mocked_bot() -> tuple[Bot, RecordingSession]:
+    """A Bot with a recording session."""
+    session = RecordingSession()
+    return Bot(BOT_TOKEN, session=session), session

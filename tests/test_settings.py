@@ -1,0 +1,79 @@
+"""Settings: defaults, durations, and the one-line errors of `python -m bot`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.__main__ import RedactingFilter, _settings_error
+from bot.settings import Settings, parse_duration
+from tests.conftest import make_settings
+from tests.mocked import BOT_TOKEN
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, bot_token=BOT_TOKEN)  # type: ignore[call-arg]
+    assert settings.database_url == "sqlite+aiosqlite:///./data/nudge.sqlite3"
+    assert settings.default_language == "ru"
+    assert settings.default_timezone == "Europe/Moscow"
+    assert settings.lead_response_sla == timedelta(minutes=15)
+    assert settings.log_level == "INFO"
+    assert settings.telegram_api_url is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("900", 900), ("2.5", 2.5), ("PT15M", 900), ("pt1h30m", 5400), ("P1DT2H", 93600), (5, 5)],
+)
+def test_durations(text: str | int, seconds: float) -> None:
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "15 minutes", "PT", "-5", "0", "P1Y"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_sla_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAD_RESPONSE_SLA", "PT3S")
+    assert make_settings(tmp_path).lead_response_sla == timedelta(seconds=3)
+
+
+def test_missing_token_is_one_clear_line() -> None:
+    with pytest.raises(ValidationError) as info:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    assert _settings_error(info.value) == "BOT_TOKEN is not set"
+
+
+def test_malformed_token_is_not_echoed() -> None:
+    with pytest.raises(ValidationError) as info:
+        Settings(_env_file=None, bot_token="secret-but-wrong")  # type: ignore[call-arg]
+    line = _settings_error(info.value)
+    assert "BOT_TOKEN" in line and "secret-but-wrong" not in line
+
+
+def test_unknown_timezone_and_language() -> None:
+    with pytest.raises(ValidationError) as info:
+        Settings(
+            _env_file=None,
+            bot_token=BOT_TOKEN,
+            default_timezone="Mars/Olympus",
+            default_language="de",
+        )  # type: ignore[call-arg]
+    line = _settings_error(info.value)
+    assert "DEFAULT_TIMEZONE" in line and "DEFAULT_LANGUAGE" in line
+
+
+def test_log_filter_hides_the_token() -> None:
+    import logging
+
+    record = logging.LogRecord(
+        "x", logging.INFO, "f", 1, "url=%s", (f"/bot{BOT_TOKEN}/getMe",), None
+    )
+    RedactingFilter([BOT_TOKEN]).filter(record)
+    assert BOT_TOKEN not in record.getMessage()
+    assert "***" in record.getMessage()
