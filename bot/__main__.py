@@ -67,13 +67,16 @@ def main(argv: list[str]) -> int:
     handler.addFilter(RedactingFilter([settings.bot_token.get_secret_value()]))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    # Alembic narrates every migration step at INFO; its warnings are enough.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     from bot.app import StartupError, build_app, run
+    from bot.storage.db import DatabaseError
 
     try:
         app = build_app(settings)
         asyncio.run(run(app))
-    except StartupError as exc:
+    except (StartupError, DatabaseError) as exc:
         return fail(str(exc))
     except KeyboardInterrupt:
         return 0

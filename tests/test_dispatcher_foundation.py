@@ -110,7 +110,7 @@ async def test_invite_and_join(harness: Harness) -> None:
     link = reply.text.split("\n")[-1]
     assert link.startswith("https://t.me/nudge_test_bot?start=join_")
     code = link.split("start=")[1]
-    [joined, greeting] = await harness.send(f"/start {code}", user_id=2)
+    [joined, _greeting] = await harness.send(f"/start {code}", user_id=2)
     assert "Вы в команде «Ivan»" in joined.text
     [again, _] = await harness.send(f"/start {code}", user_id=2)
     assert "уже в команде" in again.text

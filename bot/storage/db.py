@@ -64,11 +64,10 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
-            path = url.split(":///", 1)[-1].split("?", 1)[0]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        try:
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        except Exception as exc:  # bad URL or missing driver
+            raise DatabaseError(f"DATABASE_URL is not usable: {type(exc).__name__}: {exc}") from exc
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
@@ -82,11 +81,21 @@ class Database:
 
     async def check(self) -> None:
         """Open a connection once, so an unreachable database fails early and clearly."""
+        path = self.sqlite_file()
         try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             async with self.engine.connect() as conn:
                 await conn.exec_driver_sql("SELECT 1")
         except Exception as exc:  # the driver's errors vary; all mean "unusable"
             raise DatabaseError(f"cannot open the database: {type(exc).__name__}: {exc}") from exc
+
+    def sqlite_file(self) -> Path | None:
+        """The file behind a SQLite URL (None for other databases and in-memory ones)."""
+        if not self.is_sqlite:
+            return None
+        path = self.url.split(":///", 1)[-1].split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision; refuse a database from a newer version."""

@@ -369,7 +369,7 @@ class FakeTelegram:
         predicate: Callable[[Call], bool] | None = None,
         *,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         since: int = 0,
     ) -> list[Call]:
         """Wait for `count` matching calls at index >= since; return all matching calls."""

@@ -1,0 +1,75 @@
+"""Shared pieces of the benchmarks: the fake server, spawning the bot, measuring RSS."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e_support import TOKEN, bot_env  # noqa: E402
+from tests.fakeapi import FakeTelegram  # noqa: E402
+
+__all__ = ["ROOT", "TOKEN", "FakeTelegram", "bot_env", "median", "spawn_bot", "stop_bot"]
+
+_RSS_RE = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+
+
+def median(values: list[float]) -> float:
+    """The median, or nan for no values."""
+    return statistics.median(values) if values else float("nan")
+
+
+async def spawn_bot(env: dict[str, str], workdir: Path) -> tuple[asyncio.subprocess.Process, float]:
+    """Start `python -m bot` under /usr/bin/time -v; (process, monotonic start time)."""
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        "/usr/bin/time",
+        "-v",
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    return proc, started
+
+
+async def stop_bot(proc: asyncio.subprocess.Process) -> tuple[int, float]:
+    """SIGTERM the bot (through time(1)); (exit code, peak RSS in MB)."""
+    # time(1) does not forward signals: signal its child, the bot.
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    for child in children:
+        os.kill(int(child), 15)
+    _out, err = await proc.communicate()
+    match = _RSS_RE.search(err.decode())
+    return proc.returncode or 0, (int(match.group(1)) / 1024 if match else float("nan"))
+
+
+async def import_floor(runs: int) -> tuple[float, float]:
+    """Median seconds and peak MB for `python -c "import aiogram"`: the floor every bot pays."""
+    times, rss = [], []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        proc = await asyncio.create_subprocess_exec(
+            "/usr/bin/time",
+            "-v",
+            sys.executable,
+            "-c",
+            "import aiogram, aiogram.types",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _o, err = await proc.communicate()
+        times.append(time.monotonic() - t0)
+        m = _RSS_RE.search(err.decode())
+        rss.append(int(m.group(1)) / 1024 if m else float("nan"))
+    return median(times), median(rss)

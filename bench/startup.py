@@ -1,0 +1,53 @@
+"""Start-up time (spawn → first getUpdates) and idle RSS of `python -m bot`, with the import floor.
+
+Run: .venv/bin/python bench/startup.py [--runs 5] [--idle 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from common import TOKEN, FakeTelegram, bot_env, import_floor, median, spawn_bot, stop_bot
+
+
+async def one_run(idle: float) -> tuple[float, float, int]:
+    """(seconds to first getUpdates, peak RSS MB after idling, exit code)."""
+    workdir = Path(tempfile.mkdtemp(prefix="nudge-bench-"))
+    try:
+        async with FakeTelegram(token=TOKEN) as fake:
+            proc, started = await spawn_bot(bot_env(fake, workdir, LOG_LEVEL="WARNING"), workdir)
+            [first] = await fake.wait_for("getUpdates", timeout=60)
+            ready = first.at - started
+            await asyncio.sleep(idle)  # idle on purpose: this is what is measured
+            code, rss = await stop_bot(proc)
+            return ready, rss, code
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def main() -> None:
+    """Measure and print medians."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--idle", type=float, default=3.0)
+    args = parser.parse_args()
+    floor_t, floor_rss = await import_floor(args.runs)
+    results = [await one_run(args.idle) for _ in range(args.runs)]
+    ready = median([r[0] for r in results])
+    rss = median([r[1] for r in results])
+    codes = {r[2] for r in results}
+    print(f"runs={args.runs} at {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    print(f"floor: import aiogram           median {floor_t:.3f} s, peak RSS {floor_rss:.1f} MB")
+    print(f"bot:   spawn → first getUpdates median {ready:.3f} s, idle peak RSS {rss:.1f} MB")
+    print(
+        f"bot minus floor: {ready - floor_t:+.3f} s, {rss - floor_rss:+.1f} MB; exit codes {codes}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
