@@ -14,17 +14,21 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
+from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.handlers import build_router
 from bot.handlers.common import commands
 from bot.i18n import UserLocaleMiddleware, make_i18n, pick_language, speaking
 from bot.middlewares import UnitOfWorkMiddleware
+from bot.notify import Notifier
 from bot.polling import Poller, TokenRejectedError
+from bot.scheduler.alarm import Alarm
 from bot.scheduler.delivery import Delivery
 from bot.scheduler.ratelimit import RateLimiter
 from bot.settings import SUPPORTED_LANGUAGES, Settings
-from bot.storage.db import Database
+from bot.storage.db import Database, DatabaseError
+from bot.web import WebDeps, start_web
 
 log = logging.getLogger("nudge")
 
@@ -47,8 +51,10 @@ class App:
     dispatcher: Dispatcher
     i18n: I18n
     delivery: Delivery
+    alarm: Alarm
     poller: Poller
     bot_username: str = ""
+    web: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -92,22 +98,24 @@ def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = 
     i18n = make_i18n(settings.default_language)
     limiter = RateLimiter(clock, global_rate=settings.delivery_rate_per_second)
     delivery = Delivery(db, bot, clock, limiter)
+    alarm = Alarm(db, clock, Notifier(i18n, settings), delivery)
     dispatcher = Dispatcher(
         settings=settings,
         clock=clock,
         db=db,
         delivery=delivery,
+        alarm=alarm,
         apology=apology_for(i18n, settings.default_language),
         i18n=i18n,
         bot_username="",
     )
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(db, clock, delivery))
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(db, clock, delivery, alarm))
     UserLocaleMiddleware(i18n, settings.default_language).setup(dispatcher)
     dispatcher.include_router(build_router())
     poller = Poller(
         bot, dispatcher, db, allowed_updates=ALLOWED_UPDATES, timeout=settings.polling_timeout
     )
-    return App(settings, clock, db, bot, dispatcher, i18n, delivery, poller)
+    return App(settings, clock, db, bot, dispatcher, i18n, delivery, alarm, poller)
 
 
 async def _get_me(app: App) -> str:
@@ -141,8 +149,6 @@ async def _set_commands(app: App) -> None:
 
 async def run(app: App) -> None:
     """Start, serve until SIGTERM/SIGINT, then stop gracefully."""
-    from bot.storage.db import DatabaseError
-
     try:
         await app.db.migrate()
     except DatabaseError as exc:
@@ -154,6 +160,15 @@ async def run(app: App) -> None:
         app.bot_username = await _get_me(app)
         app.dispatcher["bot_username"] = app.bot_username
         app.delivery.start()
+        app.alarm.start()
+        # Whatever fell due while the bot was down goes out now, in due order, marked late.
+        await app.alarm.run_due()
+        await app.alarm.arm()
+        if app.settings.intake_port is not None:
+            deps = WebDeps(
+                app.db, app.clock, app.settings, app.i18n, app.delivery, app.alarm, app.poller
+            )
+            app.web = await start_web(deps, app.settings.intake_host, app.settings.intake_port)
         app.tasks.append(asyncio.create_task(_set_commands(app)))
         log.info("Nudge started as @%s", app.bot_username)
         await app.poller.run()
@@ -161,6 +176,9 @@ async def run(app: App) -> None:
         raise StartupError("Telegram rejected BOT_TOKEN (401 Unauthorized)") from exc
     finally:
         log.info("stopping")
+        if app.web is not None:
+            await app.web.cleanup()
+        app.alarm.shutdown()
         await app.delivery.stop(drain_seconds=DRAIN_SECONDS)
         for task in app.tasks:
             task.cancel()

@@ -13,6 +13,7 @@ from aiogram.types import TelegramObject, Update
 from bot.accounts import register
 from bot.clock import Clock
 from bot.outbox import Replies
+from bot.scheduler.alarm import Alarm
 from bot.scheduler.delivery import Delivery
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
@@ -33,10 +34,11 @@ def _is_private(update: Update) -> bool:
 class UnitOfWorkMiddleware(BaseMiddleware):
     """Runs the handler in one transaction with the record of its update_id and its replies."""
 
-    def __init__(self, db: Database, clock: Clock, delivery: Delivery) -> None:
+    def __init__(self, db: Database, clock: Clock, delivery: Delivery, alarm: Alarm) -> None:
         self.db = db
         self.clock = clock
         self.delivery = delivery
+        self.alarm = alarm
 
     async def __call__(
         self,
@@ -73,4 +75,6 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             await repos.updates.mark_processed(event.update_id, self.clock.now())
         if replies.queued:
             self.delivery.poke()
+        if repos.reminders.changed:
+            await self.alarm.arm()
         return result

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import (
     ForceReply,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
 )
 
 from bot.clock import Clock
@@ -42,13 +43,22 @@ def build_method(chat_id: int, method: str, payload: dict[str, Any]) -> Telegram
     )
     no_preview = LinkPreviewOptions(is_disabled=True)
     if method == "sendMessage":
+        reply_to = payload.get("reply_to")
         return SendMessage(
             chat_id=chat_id,
             text=payload["text"],
             reply_markup=markup,
             parse_mode=payload.get("parse_mode"),
-            reply_parameters=None,
+            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None,
             link_preview_options=no_preview,
+        )
+    if method == "editMessageReplyMarkup":
+        return EditMessageReplyMarkup(
+            chat_id=chat_id,
+            message_id=payload["message_id"],
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
         )
     if method == "editMessageText":
         return EditMessageText(
@@ -79,10 +89,14 @@ class Replies:
         kind: str = "reply",
         parse_mode: str | None = "HTML",
         due_at: datetime | None = None,
+        not_before: datetime | None = None,
         reminder_id: int | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """Queue a new message to `chat_id`."""
+        """Queue a new message to `chat_id` (optionally as a reply to one of its messages)."""
         payload: dict[str, Any] = {"text": text, "parse_mode": parse_mode}
+        if reply_to is not None:
+            payload["reply_to"] = reply_to
         if reply_markup is not None:
             payload["reply_markup"] = encode_markup(reply_markup)
         self.queued += 1
@@ -92,7 +106,20 @@ class Replies:
             kind=kind,
             now=self.clock.now(),
             due_at=due_at,
+            not_before=not_before,
             reminder_id=reminder_id,
+        )
+
+    async def edit_markup(
+        self, chat_id: int, message_id: int, reply_markup: InlineKeyboardMarkup | None
+    ) -> int:
+        """Queue a change of a message's buttons only."""
+        payload: dict[str, Any] = {"message_id": message_id}
+        if reply_markup is not None:
+            payload["reply_markup"] = encode_markup(reply_markup)
+        self.queued += 1
+        return await self.repos.outbox.add(
+            chat_id, payload, kind="edit", now=self.clock.now(), method="editMessageReplyMarkup"
         )
 
     async def edit(

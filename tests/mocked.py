@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import EditMessageText, GetMe, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
 
 BOT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu"
 
@@ -39,7 +39,9 @@ class RecordingSession(BaseSession):
                 date=int(time.time()),
                 chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
                 text=method.text,
-                reply_markup=method.reply_markup,
+                reply_markup=method.reply_markup
+                if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                else None,
             )
         if isinstance(method, GetMe):
             return User(  # type: ignore[return-value]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers import clients, intake, leads, settings, start, team, text_input
 from bot.handlers import help as help_
-from bot.handlers import settings, start, team, text_input
 
-ORDER = (start, help_, settings, team, text_input)
+ORDER = (start, help_, settings, team, leads, clients, intake, text_input)
 
 
 def build_router() -> Router:

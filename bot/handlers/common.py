@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,11 +12,6 @@ from babel.dates import get_day_names
 from bot.storage.records import User
 from bot.tzinput import describe_zone
 from bot.worktime import window_text
-
-
-def esc(text: object) -> str:
-    """Escape user-provided text for HTML messages."""
-    return html.escape(str(text), quote=False)
 
 
 def user_zone(user: User, default: str) -> ZoneInfo:
@@ -50,6 +44,12 @@ def hours_text(user: User, lang: str) -> str:
 def commands() -> list[BotCommand]:
     """The command menu in the current locale."""
     return [
+        BotCommand(command="lead", description=_("New lead: /lead Ivan, +7 999 123-45-67")),
+        BotCommand(command="clients", description=_("Clients and search")),
+        BotCommand(command="client", description=_("Client card: /client Ivan")),
+        BotCommand(command="call", description=_("Log a call: /call Ivan")),
+        BotCommand(command="intake", description=_("Website form intake URL")),
+        BotCommand(command="sla", description=_("Lead response time")),
         BotCommand(command="settings", description=_("Time zone, hours, language")),
         BotCommand(command="invite", description=_("Invite a colleague")),
         BotCommand(command="help", description=_("What I can do")),

@@ -18,6 +18,19 @@ def help_text() -> str:
         [
             _("<b>What I can do</b>"),
             "",
+            _("/lead — a new lead, the 15-minute clock starts:"),
+            "<code>"
+            + _("/lead Ivan Petrov, +7 999 123-45-67, request from the website")
+            + "</code>",
+            _("Forward me a client's message and I offer to make it a lead."),
+            _("/clients — all clients, or a search: <code>/clients ivan</code>"),
+            _(
+                "/client — a client's card: <code>/client Ivan</code>; an edit: "
+                "<code>/client Ivan tz Asia/Almaty</code>"
+            ),
+            _("/call — log a call: <code>/call Ivan agreed on the brief</code>"),
+            _("/intake — the URL your website posts leads to"),
+            _("/sla — how long a lead may wait: <code>/sla 10</code>"),
             _("/settings — time zone, working hours, quiet hours, language"),
             _("/invite — a link that adds a colleague to your team"),
             _("/help — this list"),

@@ -10,12 +10,13 @@ from aiogram.utils.i18n import ngettext
 
 from bot.accounts import INVITE_PREFIX, join
 from bot.clock import Clock
-from bot.handlers.common import esc, zone_text
+from bot.handlers.common import zone_text
 from bot.handlers.onboarding import zone_keyboard, zone_prompt
 from bot.outbox import Replies
 from bot.settings import Settings
 from bot.storage.records import User
 from bot.storage.repositories import Repos
+from bot.views import esc
 
 router = Router(name=__name__)
 

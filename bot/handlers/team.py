@@ -8,10 +8,10 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.accounts import CAN_INVITE, current_workspace, invite_link
-from bot.handlers.common import esc
 from bot.outbox import Replies
 from bot.storage.records import User
 from bot.storage.repositories import Repos
+from bot.views import esc
 
 router = Router(name=__name__)
 

@@ -11,13 +11,15 @@ from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
 
+from bot.clients import accessible
 from bot.clock import Clock
-from bot.handlers.common import esc, hours_text, zone_text
+from bot.handlers.common import hours_text, zone_text
 from bot.handlers.onboarding import zone_keyboard
 from bot.outbox import Replies
 from bot.storage.records import User
 from bot.storage.repositories import Repos
 from bot.tzinput import describe_zone, parse_timezone, timezone_from_location
+from bot.views import esc
 from bot.worktime import parse_hours, parse_quiet, window_text
 
 router = Router(name=__name__)
@@ -41,6 +43,36 @@ async def _save_zone(
             "Working hours are {hours} (/settings changes them). /help lists what I can do."
         ).format(hours=hours_text(user, lang))
     await replies.send(message.chat.id, text, reply_markup=ReplyKeyboardRemove())
+
+
+async def _client_zone(
+    message: Message, text: str, user: User, repos: Repos, replies: Replies, clock: Clock, lang: str
+) -> None:
+    """The answer to "which time zone is this client in?"."""
+    assert user.awaiting is not None
+    client = await accessible(repos, user, int(user.awaiting.split(":", 1)[1]))
+    if client is None:
+        await repos.users.update(user.id, clock.now(), awaiting=None)
+        await replies.send(message.chat.id, _("This client is not in your team."))
+        return
+    guess = parse_timezone(_PAREN_RE.sub("", text))
+    if guess.zone is None:
+        await replies.send(
+            message.chat.id,
+            _(
+                "I don't know the time zone «{text}». Type a city (<i>Алматы</i>), an offset "
+                "(<i>UTC+5</i>) or a zone (<i>Asia/Almaty</i>)."
+            ).format(text=esc(text)),
+        )
+        return
+    await repos.clients.update(client.id, clock.now(), timezone=guess.zone)
+    await repos.users.update(user.id, clock.now(), awaiting=None)
+    await replies.send(
+        message.chat.id,
+        _("✅ «{name}» is in {zone}.").format(
+            name=esc(client.name), zone=zone_text(guess.zone, lang, clock.now())
+        ),
+    )
 
 
 @router.message(F.location)
@@ -116,6 +148,9 @@ async def on_text(
             if start is not None and end is not None
             else _("✅ Quiet hours are off."),
         )
+        return
+    if user.awaiting and user.awaiting.startswith("ctz:"):
+        await _client_zone(message, text, user, repos, replies, clock, lang)
         return
     if user.awaiting == "tz" or user.timezone is None:
         guess = parse_timezone(_PAREN_RE.sub("", text))

@@ -130,6 +130,10 @@ class Reminder:
     urgent: bool
     payload: str
 
+    def payload_dict(self) -> dict[str, Any]:
+        """The stored extra data."""
+        return json.loads(self.payload)
+
 
 @dataclass(frozen=True)
 class Notification:

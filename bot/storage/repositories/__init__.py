@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.repositories.clients import ClientRepo
 from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.reminders import ReminderRepo
 from bot.storage.repositories.updates import UpdateRepo
 from bot.storage.repositories.users import UserRepo
 from bot.storage.repositories.workspaces import WorkspaceRepo
@@ -19,6 +21,8 @@ class Repos:
         self.workspaces = WorkspaceRepo(session)
         self.updates = UpdateRepo(session)
         self.outbox = OutboxRepo(session)
+        self.clients = ClientRepo(session)
+        self.reminders = ReminderRepo(session)
 
 
 __all__ = ["Repos"]

@@ -1,0 +1,155 @@
+"""Clients as the manager handles them: finding one by a typed name, editing, access checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.fuzzy import best, rank
+from bot.leadtext import parse_lead_text
+from bot.storage.records import Client, Contact, User
+from bot.storage.repositories import Repos
+from bot.storage.repositories.clients import STATUSES
+from bot.tzinput import parse_timezone
+
+# Edit keywords after the client's name: `/client Иван tz Asia/Almaty`.
+EDIT_WORDS = {
+    "tz": "timezone",
+    "пояс": "timezone",
+    "часовой": "timezone",
+    "timezone": "timezone",
+    "status": "status",
+    "статус": "status",
+    "phone": "contact",
+    "тел": "contact",
+    "телефон": "contact",
+    "email": "contact",
+    "почта": "contact",
+    "contact": "contact",
+    "контакт": "contact",
+    "note": "note",
+    "заметка": "note",
+    "next": "next_step",
+    "шаг": "next_step",
+    "дальше": "next_step",
+    "name": "name",
+    "имя": "name",
+    "source": "source",
+    "источник": "source",
+}
+STATUS_WORDS = {
+    "lead": "lead",
+    "лид": "lead",
+    "active": "active",
+    "активный": "active",
+    "актив": "active",
+    "в работе": "active",
+    "paused": "paused",
+    "pause": "paused",
+    "пауза": "paused",
+    "на паузе": "paused",
+    "lost": "lost",
+    "потерян": "lost",
+    "отказ": "lost",
+    "слив": "lost",
+}
+
+
+class ClientEditError(ValueError):
+    """An edit that cannot be applied; `code` picks the message shown to the user."""
+
+    def __init__(self, code: str, value: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.value = value
+
+
+@dataclass(frozen=True)
+class ClientQuery:
+    """What `/client` was asked: a name, and optionally a field to change and its value."""
+
+    name: str
+    field: str | None = None
+    value: str = ""
+
+
+def parse_client_query(text: str) -> ClientQuery:
+    """Split `Иван Петров tz Asia/Almaty` into the name and the edit."""
+    words = text.split()
+    for i, word in enumerate(words[1:], start=1):
+        field = EDIT_WORDS.get(word.lower().rstrip(":"))
+        if field is not None:
+            return ClientQuery(" ".join(words[:i]), field, " ".join(words[i + 1 :]).strip())
+    return ClientQuery(text.strip())
+
+
+async def find_clients(repos: Repos, workspace_id: int, query: str) -> tuple[list[Client], bool]:
+    """Clients matching a typed name (ё=е, case, small typos); (matches, unique)."""
+    names = await repos.clients.names(workspace_id)
+    candidates = [
+        (cid, [name, *[a for a in aliases.split("\n") if a]]) for cid, name, aliases in names
+    ]
+    keys, unique = best(query, candidates)
+    found = [c for c in [await repos.clients.get(k) for k in keys] if c is not None]
+    return found, unique and len(found) == 1
+
+
+async def search_clients(repos: Repos, workspace_id: int, query: str, limit: int) -> list[Client]:
+    """Clients ranked by how well they match; every client (newest first) for no query."""
+    if not query.strip():
+        return (await repos.clients.in_workspace(workspace_id))[:limit]
+    names = await repos.clients.names(workspace_id)
+    candidates = [
+        (cid, [name, *[a for a in aliases.split("\n") if a]]) for cid, name, aliases in names
+    ]
+    ranked = rank(query, candidates, limit=limit)
+    return [c for c in [await repos.clients.get(k) for k, _ in ranked] if c is not None]
+
+
+async def accessible(repos: Repos, user: User | None, client_id: int) -> Client | None:
+    """The client if the user is a member of its workspace (checked on every button press)."""
+    if user is None:
+        return None
+    client = await repos.clients.get(client_id)
+    if client is None:
+        return None
+    if await repos.workspaces.membership(client.workspace_id, user.id) is None:
+        return None
+    return client
+
+
+async def apply_edit(repos: Repos, client: Client, field: str, value: str, now: datetime) -> Client:
+    """Validate and store one change to a client."""
+    value = value.strip()
+    if not value:
+        raise ClientEditError("empty", field)
+    if field == "timezone":
+        guess = parse_timezone(value)
+        if guess.zone is None:
+            raise ClientEditError("timezone", value)
+        return await repos.clients.update(client.id, now, timezone=guess.zone)
+    if field == "status":
+        status = STATUS_WORDS.get(value.lower())
+        if status is None or status not in STATUSES:
+            raise ClientEditError("status", value)
+        return await repos.clients.update(client.id, now, status=status)
+    if field == "contact":
+        parsed = parse_lead_text(", " + value)
+        if not parsed.contacts:
+            raise ClientEditError("contact", value)
+        for contact in parsed.contacts:
+            await repos.clients.add_contact(
+                client.id, Contact(kind=contact.kind, value=contact.value)
+            )
+        return client
+    if field == "name":
+        return await repos.clients.update(client.id, now, name=value[:200])
+    if field == "note":
+        return await repos.clients.update(client.id, now, note=value[:4000])
+    if field == "source":
+        return await repos.clients.update(client.id, now, source=value[:200])
+    if field == "next_step":
+        return await repos.clients.update(
+            client.id, now, next_step=value[:1000], next_step_who="us"
+        )
+    raise ClientEditError("field", field)

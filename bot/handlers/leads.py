@@ -1,0 +1,437 @@
+"""/lead, forwarded client messages, /call, and the buttons on a lead card and its pings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import (
+    CallbackQuery,
+    Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+)
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.accounts import current_workspace
+from bot.clients import accessible, find_clients
+from bot.clock import Clock
+from bot.i18n import pick_language
+from bot.leads import CALLBACK_KIND, LeadInputError, create_lead, pass_to, respond, workspace_sla
+from bot.leadtext import Contact as ParsedContact
+from bot.leadtext import LeadText, parse_lead_text
+from bot.outbox import Replies
+from bot.settings import Settings
+from bot.storage.records import Client, User, Workspace
+from bot.storage.repositories import Repos
+from bot.views import (
+    LeadCb,
+    call_in_keyboard,
+    duration,
+    esc,
+    lead_card,
+    lead_keyboard,
+    local_time,
+)
+
+router = Router(name=__name__)
+
+# A forwarded message older than this was not "just received": its clock starts now.
+FRESH_FORWARD = timedelta(hours=24)
+
+
+def lead_example() -> str:
+    """The right form of /lead."""
+    return _("Example: <code>/lead Ivan Petrov, +7 999 123-45-67, request from the website</code>")
+
+
+async def _workspace(repos: Repos, user: User | None) -> Workspace | None:
+    """The workspace the user works in now."""
+    found = await current_workspace(repos, user) if user is not None else None
+    return found[0] if found else None
+
+
+async def send_lead_card(
+    replies: Replies,
+    repos: Repos,
+    chat_id: int,
+    client: Client,
+    *,
+    zone: str,
+    now: datetime,
+    sla: timedelta,
+) -> None:
+    """The fresh lead's card with its three buttons."""
+    contacts = await repos.clients.contacts(client.id)
+    await replies.send(
+        chat_id,
+        lead_card(client, contacts, zone=zone, now=now, sla=sla),
+        reply_markup=lead_keyboard(client.id),
+    )
+
+
+@router.message(Command("lead"), F.chat.type == "private")
+async def cmd_lead(
+    message: Message,
+    command: CommandObject,
+    user: User,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Record a lead received now and arm its response clock."""
+    text = (command.args or "").strip()
+    if not text:
+        await replies.send(
+            message.chat.id,
+            _("Write the lead in one line after the command.") + "\n" + lead_example(),
+        )
+        return
+    workspace = await _workspace(repos, user)
+    assert workspace is not None  # every private user has one (see accounts.register)
+    parsed = parse_lead_text(text)
+    await _create_and_show(
+        message.chat.id, parsed, user, workspace, repos, replies, settings, clock
+    )
+
+
+async def _create_and_show(
+    chat_id: int,
+    parsed: LeadText,
+    user: User,
+    workspace: Workspace,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    *,
+    received_at: datetime | None = None,
+    source: str | None = None,
+) -> None:
+    """Create the lead, or explain what is missing."""
+    now = clock.now()
+    sla = workspace_sla(workspace, settings.lead_response_sla)
+    try:
+        client = await create_lead(
+            repos,
+            workspace,
+            user.id,
+            parsed,
+            now=now,
+            sla=sla,
+            received_at=received_at,
+            source=source,
+        )
+    except LeadInputError:
+        await replies.send(
+            chat_id,
+            _("I could not find the lead's name or contact in that.") + "\n" + lead_example(),
+        )
+        return
+    zone = user.timezone or settings.default_timezone
+    await send_lead_card(replies, repos, chat_id, client, zone=zone, now=now, sla=sla)
+
+
+def _origin_name(message: Message) -> tuple[str, str | None, datetime | None]:
+    """Sender name, @username and time of a forwarded message, as far as Telegram tells."""
+    origin = message.forward_origin
+    if isinstance(origin, MessageOriginUser):
+        user = origin.sender_user
+        name = " ".join(p for p in (user.first_name, user.last_name) if p)
+        return name, (f"@{user.username}" if user.username else None), origin.date
+    if isinstance(origin, MessageOriginHiddenUser):
+        return origin.sender_user_name, None, origin.date
+    if isinstance(origin, MessageOriginChat):
+        return origin.sender_chat.title or "", None, origin.date
+    if isinstance(origin, MessageOriginChannel):
+        return origin.chat.title or "", None, origin.date
+    return "", None, None
+
+
+@router.message(F.forward_origin, F.chat.type == "private")
+async def on_forward(message: Message, replies: Replies) -> None:
+    """Offer to turn a forwarded client message into a lead (the offer replies to it)."""
+    name, _username, _date = _origin_name(message)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=0))
+    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=0))
+    await replies.send(
+        message.chat.id,
+        _("Make a lead of this message from {name}?").format(name=esc(name or _("a client"))),
+        reply_markup=kb.as_markup(),
+        reply_to=message.message_id,
+    )
+
+
+@router.callback_query(LeadCb.filter(F.action.in_({"fwd", "nofwd"})), F.message)
+async def on_forward_choice(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Create the lead from the forwarded message the offer replied to."""
+    msg = query.message
+    assert isinstance(msg, Message)
+    if callback_data.action == "nofwd":
+        await replies.edit_markup(msg.chat.id, msg.message_id, None)
+        await query.answer()
+        return
+    original = msg.reply_to_message
+    if original is None:
+        await query.answer(_("I no longer see that message; forward it again."), show_alert=True)
+        return
+    name, username, sent_at = _origin_name(original)
+    body = original.text or original.caption or ""
+    parsed = parse_lead_text(body)
+    contacts = parsed.contacts
+    if username and all(c.value.lower() != username.lower() for c in contacts):
+        contacts = (ParsedContact("username", username), *contacts)
+    lead = LeadText(name or parsed.name, contacts, body.strip())
+    now = clock.now()
+    received = sent_at if sent_at and now - sent_at < FRESH_FORWARD else now
+    workspace = await _workspace(repos, user)
+    assert workspace is not None
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    await _create_and_show(
+        msg.chat.id,
+        lead,
+        user,
+        workspace,
+        repos,
+        replies,
+        settings,
+        clock,
+        received_at=min(received, now),
+        source=_("forwarded message"),
+    )
+    await query.answer()
+
+
+@router.message(Command("call"))
+async def cmd_call(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    """Log an outgoing call to a client; it answers their lead if it was waiting."""
+    text = (command.args or "").strip()
+    workspace = await _workspace(repos, user)
+    if workspace is None or user is None:
+        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+        return
+    if not text:
+        await replies.send(
+            message.chat.id,
+            _("Whom did you call? Example: <code>/call Ivan Petrov agreed on a brief</code>"),
+        )
+        return
+    words = text.split()
+    # The longest leading run of words that names exactly one client is the name.
+    for cut in range(len(words), 0, -1):
+        found, unique = await find_clients(repos, workspace.id, " ".join(words[:cut]))
+        if unique:
+            summary = " ".join(words[cut:])
+            result = await respond(
+                repos, found[0], user.id, clock.now(), kind="call", summary=summary
+            )
+            reply = _("📞 Call with «{name}» logged.").format(name=esc(found[0].name))
+            if result.first and result.waited is not None:
+                reply += " " + _("The lead was answered in {time}.").format(
+                    time=duration(result.waited)
+                )
+            await replies.send(message.chat.id, reply)
+            return
+    await replies.send(
+        message.chat.id,
+        _("I did not find a client in «{text}». /clients lists them.").format(text=esc(text)),
+    )
+
+
+@router.callback_query(LeadCb.filter(F.action == "ans"), F.message)
+async def on_answered(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Ответил ✅: stop the clock once; a second tap changes nothing."""
+    client = await accessible(repos, user, callback_data.client_id)
+    if client is None or user is None:
+        await query.answer(_("This lead is not in your team."), show_alert=True)
+        return
+    msg = query.message
+    assert isinstance(msg, Message)
+    if client.first_response_at is not None:
+        await query.answer(
+            _("Already recorded: answered in {time}.").format(
+                time=duration(client.first_response_at - (client.received_at or client.created_at))
+            )
+        )
+        return
+    result = await respond(repos, client, user.id, clock.now())
+    workspace = await repos.workspaces.get(client.workspace_id)
+    assert workspace is not None
+    contacts = await repos.clients.contacts(client.id)
+    await replies.edit(
+        msg.chat.id,
+        msg.message_id,
+        lead_card(
+            result.client,
+            contacts,
+            zone=user.timezone or settings.default_timezone,
+            now=clock.now(),
+            sla=workspace_sla(workspace, settings.lead_response_sla),
+            answered_by=user.display_name,
+        ),
+    )
+    await query.answer(_("Answer recorded"))
+
+
+@router.callback_query(LeadCb.filter(F.action.in_({"call", "card", "pass"})), F.message)
+async def on_lead_menu(
+    query: CallbackQuery, callback_data: LeadCb, user: User | None, repos: Repos, replies: Replies
+) -> None:
+    """Swap the card's buttons: call-in choices, colleagues, or back to the three buttons."""
+    client = await accessible(repos, user, callback_data.client_id)
+    msg = query.message
+    if client is None or user is None or not isinstance(msg, Message):
+        await query.answer(_("This lead is not in your team."), show_alert=True)
+        return
+    if callback_data.action == "call":
+        markup = call_in_keyboard(client.id)
+    elif callback_data.action == "card":
+        markup = lead_keyboard(client.id)
+    else:
+        members = [
+            m for m in await repos.workspaces.members(client.workspace_id) if m.user_id != user.id
+        ]
+        if not members:
+            await query.answer(
+                _("Nobody else is in your team yet. Invite a colleague with /invite."),
+                show_alert=True,
+            )
+            return
+        people = await repos.users.many([m.user_id for m in members])
+        kb = InlineKeyboardBuilder()
+        for member in members:
+            person = people.get(member.user_id)
+            kb.button(
+                text=person.display_name if person else str(member.user_id),
+                callback_data=LeadCb(action="passto", client_id=client.id, arg=str(member.user_id)),
+            )
+        kb.button(text=_("« Back"), callback_data=LeadCb(action="card", client_id=client.id))
+        kb.adjust(1)
+        markup = kb.as_markup()
+    await replies.edit_markup(msg.chat.id, msg.message_id, markup)
+    await query.answer()
+
+
+@router.callback_query(LeadCb.filter(F.action == "callin"), F.message)
+async def on_call_in(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Позвоню через N: remind the presser to call at that time."""
+    client = await accessible(repos, user, callback_data.client_id)
+    msg = query.message
+    if client is None or user is None or not isinstance(msg, Message):
+        await query.answer(_("This lead is not in your team."), show_alert=True)
+        return
+    minutes = int(callback_data.arg) if callback_data.arg.isdigit() else 30
+    now = clock.now()
+    due = now + timedelta(minutes=minutes)
+    await repos.reminders.add(
+        client.workspace_id, CALLBACK_KIND, due, now=now, client_id=client.id, user_id=user.id
+    )
+    await replies.edit_markup(msg.chat.id, msg.message_id, lead_keyboard(client.id))
+    await replies.send(
+        msg.chat.id,
+        _("📞 I'll remind you to call «{name}» at {time}.").format(
+            name=esc(client.name),
+            time=local_time(due, user.timezone or settings.default_timezone, now),
+        ),
+    )
+    await query.answer()
+
+
+@router.callback_query(LeadCb.filter(F.action == "passto"), F.message)
+async def on_pass_to(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Передать коллеге: the colleague owns the lead now and gets its card."""
+    client = await accessible(repos, user, callback_data.client_id)
+    msg = query.message
+    if client is None or user is None or not isinstance(msg, Message):
+        await query.answer(_("This lead is not in your team."), show_alert=True)
+        return
+    colleague_id = int(callback_data.arg) if callback_data.arg.lstrip("-").isdigit() else 0
+    if await repos.workspaces.membership(client.workspace_id, colleague_id) is None:
+        await query.answer(_("That person is not in your team any more."), show_alert=True)
+        return
+    now = clock.now()
+    client = await pass_to(repos, client, colleague_id, now)
+    colleague = await repos.users.get(colleague_id)
+    workspace = await repos.workspaces.get(client.workspace_id)
+    assert workspace is not None and colleague is not None
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    await replies.send(
+        msg.chat.id,
+        _("➡️ Lead «{name}» passed to {who}.").format(
+            name=esc(client.name), who=esc(colleague.display_name)
+        ),
+    )
+    lang = pick_language(colleague, None, settings.default_language)
+    await _send_passed_card(replies, repos, colleague, client, user, workspace, settings, now, lang)
+    await query.answer()
+
+
+async def _send_passed_card(
+    replies: Replies,
+    repos: Repos,
+    colleague: User,
+    client: Client,
+    by: User,
+    workspace: Workspace,
+    settings: Settings,
+    now: datetime,
+    lang: str,
+) -> None:
+    """The colleague's copy of the card, in their language."""
+    with get_i18n().use_locale(lang):
+        contacts = await repos.clients.contacts(client.id)
+        text = _("{who} passed you a lead.").format(who=esc(by.display_name)) + "\n\n"
+        text += lead_card(
+            client,
+            contacts,
+            zone=colleague.timezone or settings.default_timezone,
+            now=now,
+            sla=workspace_sla(workspace, settings.lead_response_sla),
+        )
+        await replies.send(colleague.id, text, reply_markup=lead_keyboard(client.id))

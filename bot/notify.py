@@ -1,0 +1,167 @@
+"""What a due reminder says, and to whom: turns a fired row into outbox messages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.accounts import CAN_INVITE
+from bot.i18n import pick_language, speaking
+from bot.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, still_waiting
+from bot.outbox import Replies
+from bot.quiet import release_at
+from bot.settings import Settings
+from bot.storage.records import Client, Reminder
+from bot.storage.repositories import Repos
+from bot.views import contacts_line, duration, esc, lead_card, lead_keyboard
+
+log = logging.getLogger("nudge.notify")
+
+# A reminder fired this much after its due time was held up by downtime, and says so.
+LATE_AFTER = timedelta(seconds=60)
+
+
+class Notifier:
+    """Renders each kind of due reminder in its recipient's language."""
+
+    def __init__(self, i18n: I18n, settings: Settings) -> None:
+        self.i18n = i18n
+        self.settings = settings
+
+    async def __call__(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """Queue the message(s) this reminder owes."""
+        if reminder.kind in LEAD_KINDS:
+            await self._lead(repos, replies, reminder, now)
+        elif reminder.kind == CALLBACK_KIND:
+            await self._callback(repos, replies, reminder, now)
+        else:
+            log.warning("reminder %s has unknown kind %r; skipped", reminder.id, reminder.kind)
+
+    async def _callback(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """ "Call in N minutes" has come: remind the person who promised the call."""
+        client = await repos.clients.get(reminder.client_id) if reminder.client_id else None
+        person = await repos.users.get(reminder.user_id) if reminder.user_id else None
+        if client is None or person is None:
+            return
+        contacts = await repos.clients.contacts(client.id)
+        with speaking(self.i18n, pick_language(person, None, self.settings.default_language)):
+            text = _("📞 Time to call «{name}».").format(name=esc(client.name))
+            if contacts:
+                text += "\n" + contacts_line(contacts)
+            text += self._late(reminder, now)
+            markup = lead_keyboard(client.id)
+        await replies.send(
+            person.id,
+            text,
+            reply_markup=markup,
+            kind=reminder.kind,
+            due_at=reminder.due_at,
+            not_before=release_at(
+                person, now, urgent=reminder.urgent, default_zone=self.settings.default_timezone
+            ),
+            reminder_id=reminder.id,
+        )
+
+    @staticmethod
+    def _late(reminder: Reminder, now: datetime) -> str:
+        """A line saying the reminder is late because the bot was down, or nothing."""
+        late = now - reminder.due_at
+        if late <= LATE_AFTER:
+            return ""
+        return "\n" + _("(late by {late}: the bot was unavailable)").format(late=duration(late))
+
+    async def _lead(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """The 15-minute ping to the lead's owner, or the escalation to the workspace owner."""
+        if reminder.client_id is None:
+            return
+        client = await still_waiting(repos, reminder.client_id)
+        if client is None:
+            return  # answered meanwhile: nobody needs a ping
+        workspace = await repos.workspaces.get(client.workspace_id)
+        if workspace is None:
+            return
+        recipient_id = reminder.user_id or (
+            client.owner_id if reminder.kind == SLA_KIND else workspace.owner_id
+        )
+        recipient = await repos.users.get(recipient_id) if recipient_id else None
+        if recipient is None:
+            log.warning("lead %s: no recipient for %s", client.id, reminder.kind)
+            return
+        owner = await repos.users.get(client.owner_id) if client.owner_id else None
+        contacts = await repos.clients.contacts(client.id)
+        lang = pick_language(recipient, None, self.settings.default_language)
+        waited = now - (client.received_at or client.created_at)
+        with speaking(self.i18n, lang):
+            if reminder.kind == ESCALATION_KIND:
+                text = _("🚨 Lead «{name}» has been waiting for an answer for {waited}.").format(
+                    name=esc(client.name), waited=duration(waited)
+                )
+                text += "\n" + _("Owner: {who}").format(
+                    who=esc(owner.display_name if owner else "—")
+                )
+            else:
+                text = _("⏰ Lead «{name}» is waiting for an answer: {waited}.").format(
+                    name=esc(client.name), waited=duration(waited)
+                )
+            if contacts:
+                text += "\n" + contacts_line(contacts)
+            text += self._late(reminder, now)
+            markup = lead_keyboard(client.id)
+        await replies.send(
+            recipient.id,
+            text,
+            reply_markup=markup,
+            kind=reminder.kind,
+            due_at=reminder.due_at,
+            not_before=release_at(
+                recipient, now, urgent=reminder.urgent, default_zone=self.settings.default_timezone
+            ),
+            reminder_id=reminder.id,
+        )
+
+
+async def announce_lead(
+    repos: Repos,
+    replies: Replies,
+    i18n: I18n,
+    settings: Settings,
+    client: Client,
+    sla: timedelta,
+    now: datetime,
+) -> int:
+    """Send a new lead's card to every owner and manager of its workspace; how many got it."""
+    contacts = await repos.clients.contacts(client.id)
+    members = [
+        m for m in await repos.workspaces.members(client.workspace_id) if m.role in CAN_INVITE
+    ]
+    people = await repos.users.many([m.user_id for m in members])
+    sent = 0
+    for member in members:
+        person = people.get(member.user_id)
+        if person is None or person.blocked_at is not None:
+            continue
+        with speaking(i18n, pick_language(person, None, settings.default_language)):
+            text = (
+                _("🌐 A lead from the website.")
+                + "\n\n"
+                + lead_card(
+                    client,
+                    contacts,
+                    zone=person.timezone or settings.default_timezone,
+                    now=now,
+                    sla=sla,
+                )
+            )
+            markup = lead_keyboard(client.id)
+        await replies.send(person.id, text, reply_markup=markup, kind="lead_new")
+        sent += 1
+    return sent

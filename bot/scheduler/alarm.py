@@ -1,0 +1,124 @@
+"""The alarm clock: one APScheduler job that wakes up for the earliest due row in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock
+from bot.outbox import Replies
+from bot.scheduler.delivery import Delivery
+from bot.storage.db import Database
+from bot.storage.records import Reminder
+from bot.storage.repositories import Repos
+
+log = logging.getLogger("nudge.alarm")
+
+Fire = Callable[[Repos, Replies, Reminder, datetime], Awaitable[None]]
+WAKE_JOB = "wake"
+HOUSEKEEPING_JOB = "housekeeping"
+# Telegram keeps an unconfirmed update for 24 h; a week of handled ids is ample.
+KEEP_UPDATE_IDS = timedelta(days=7)
+
+
+class Alarm:
+    """Claims due reminders in one transaction, turns them into outbox rows, re-arms itself."""
+
+    def __init__(
+        self, db: Database, clock: Clock, fire: Fire, delivery: Delivery, *, batch: int = 500
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.fire = fire
+        self.delivery = delivery
+        self.batch = batch
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._lock = asyncio.Lock()
+        self.fired = 0
+
+    def start(self) -> None:
+        """Start the scheduler (call inside the running loop) with the periodic jobs."""
+        self.scheduler.start()
+        self.scheduler.add_job(
+            self.housekeeping,
+            IntervalTrigger(hours=6),
+            id=HOUSEKEEPING_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    def shutdown(self) -> None:
+        """Stop the scheduler; pending rows stay in the database for the next start."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def arm(self) -> datetime | None:
+        """Point the wake-up job at the earliest pending row (or remove it when none)."""
+        async with self.db.session() as session:
+            due = await Repos(session).reminders.next_due()
+        if due is None:
+            if self.scheduler.get_job(WAKE_JOB) is not None:
+                self.scheduler.remove_job(WAKE_JOB)
+            return None
+        # The default misfire_grace_time of 1 s would silently drop a wake-up delayed by a
+        # busy loop; None runs it however late.
+        self.scheduler.add_job(
+            self._wake,
+            DateTrigger(run_date=max(due, datetime.now(UTC))),
+            id=WAKE_JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+        return due
+
+    async def _wake(self) -> None:
+        """The job: fire everything due, then re-arm."""
+        try:
+            await self.run_due()
+        except Exception:
+            log.exception("firing due reminders failed; retrying shortly")
+            self.scheduler.add_job(
+                self._wake,
+                DateTrigger(run_date=datetime.now(UTC) + timedelta(seconds=5)),
+                id=WAKE_JOB,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+            return
+        await self.arm()
+
+    async def run_due(self) -> int:
+        """Fire every row due now, in due order, batch by batch; return how many fired."""
+        total = 0
+        async with self._lock:
+            while True:
+                now = self.clock.now()
+                async with self.db.session() as session:
+                    repos = Repos(session)
+                    replies = Replies(repos, self.clock)
+                    due = await repos.reminders.claim_due(now, self.batch)
+                    for reminder in due:
+                        await self.fire(repos, replies, reminder, now)
+                if not due:
+                    break
+                total += len(due)
+                self.delivery.poke()
+        if total:
+            self.fired += total
+            log.info("fired %d due reminder(s)", total)
+        return total
+
+    async def housekeeping(self) -> None:
+        """Forget handled update ids nobody will redeliver."""
+        async with self.db.session() as session:
+            pruned = await Repos(session).updates.prune(self.clock.now() - KEEP_UPDATE_IDS)
+        if pruned:
+            log.info("pruned %d handled update ids", pruned)

@@ -1,0 +1,196 @@
+"""Clients (leads included), their contacts and touches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import ClientRow, ContactRow, TouchRow
+from bot.storage.records import Client, Contact, Touch, plain
+
+EDITABLE = {
+    "name",
+    "aliases",
+    "company",
+    "timezone",
+    "status",
+    "source",
+    "note",
+    "owner_id",
+    "next_step",
+    "next_step_who",
+    "next_step_at",
+}
+STATUSES = ("lead", "active", "paused", "lost")
+
+
+class ClientRepo:
+    """Reads and writes `clients`, `contacts` and `touches`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(
+        self,
+        workspace_id: int,
+        name: str,
+        *,
+        owner_id: int,
+        now: datetime,
+        status: str = "lead",
+        source: str | None = None,
+        note: str = "",
+        contacts: tuple[Contact, ...] = (),
+        received_at: datetime | None = None,
+    ) -> Client:
+        """A new client (a lead when status is `lead`) with its contacts."""
+        row = ClientRow(
+            workspace_id=workspace_id,
+            name=name[:200],
+            aliases="",
+            status=status,
+            source=source[:200] if source else None,
+            note=note,
+            owner_id=owner_id,
+            received_at=received_at,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        for contact in contacts:
+            self.session.add(ContactRow(client_id=row.id, kind=contact.kind, value=contact.value))
+        await self.session.flush()
+        return plain(Client, row)
+
+    async def get(self, client_id: int) -> Client | None:
+        """The client, or None."""
+        row = await self.session.get(ClientRow, client_id)
+        return None if row is None else plain(Client, row)
+
+    async def in_workspace(self, workspace_id: int) -> list[Client]:
+        """Every client of the workspace, newest first."""
+        rows = await self.session.scalars(
+            select(ClientRow)
+            .where(ClientRow.workspace_id == workspace_id)
+            .order_by(ClientRow.created_at.desc(), ClientRow.id.desc())
+        )
+        return [plain(Client, r) for r in rows]
+
+    async def names(self, workspace_id: int) -> list[tuple[int, str, str]]:
+        """(id, name, aliases) of every client, for searching."""
+        rows = await self.session.execute(
+            select(ClientRow.id, ClientRow.name, ClientRow.aliases)
+            .where(ClientRow.workspace_id == workspace_id)
+            .order_by(ClientRow.id)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def count(self, workspace_id: int) -> int:
+        """How many clients the workspace has."""
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(ClientRow.workspace_id == workspace_id)
+            )
+            or 0
+        )
+
+    async def update(self, client_id: int, now: datetime, **changes: Any) -> Client:
+        """Change fields of a client."""
+        bad = set(changes) - EDITABLE
+        if bad:
+            raise ValueError(f"not editable: {sorted(bad)}")
+        row = await self.session.get(ClientRow, client_id)
+        if row is None:
+            raise LookupError(client_id)
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.updated_at = now
+        await self.session.flush()
+        return plain(Client, row)
+
+    async def record_first_response(self, client_id: int, by: int, at: datetime) -> bool:
+        """Stop the lead clock unless it is already stopped; True if this call stopped it."""
+        result = await self.session.execute(
+            update(ClientRow)
+            .where(ClientRow.id == client_id, ClientRow.first_response_at.is_(None))
+            .values(first_response_at=at, first_response_by=by, updated_at=at)
+        )
+        return bool(result.rowcount)
+
+    async def contacts(self, client_id: int) -> list[Contact]:
+        """The client's contacts in the order they were given."""
+        rows = await self.session.scalars(
+            select(ContactRow).where(ContactRow.client_id == client_id).order_by(ContactRow.id)
+        )
+        return [Contact(kind=r.kind, value=r.value) for r in rows]
+
+    async def add_contact(self, client_id: int, contact: Contact) -> None:
+        """Add a way to reach the client (duplicates are ignored)."""
+        existing = await self.contacts(client_id)
+        if contact not in existing:
+            self.session.add(
+                ContactRow(client_id=client_id, kind=contact.kind, value=contact.value)
+            )
+            await self.session.flush()
+
+    async def add_touch(
+        self,
+        client_id: int,
+        *,
+        user_id: int | None,
+        kind: str,
+        direction: str,
+        at: datetime,
+        now: datetime,
+        summary: str = "",
+        duration_s: int | None = None,
+    ) -> Touch:
+        """Log an interaction and keep the client's last-touch time."""
+        row = TouchRow(
+            client_id=client_id,
+            user_id=user_id,
+            kind=kind,
+            direction=direction,
+            at=at,
+            duration_s=duration_s,
+            summary=summary,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.execute(
+            update(ClientRow)
+            .where(
+                ClientRow.id == client_id,
+                (ClientRow.last_touch_at.is_(None)) | (ClientRow.last_touch_at < at),
+            )
+            .values(last_touch_at=at)
+        )
+        await self.session.flush()
+        return plain(Touch, row)
+
+    async def touches(self, client_id: int, limit: int = 10) -> list[Touch]:
+        """The latest touches, newest first."""
+        rows = await self.session.scalars(
+            select(TouchRow)
+            .where(TouchRow.client_id == client_id)
+            .order_by(TouchRow.at.desc(), TouchRow.id.desc())
+            .limit(limit)
+        )
+        return [plain(Touch, r) for r in rows]
+
+    async def waiting_leads(self, workspace_id: int) -> list[Client]:
+        """Leads with no answer yet, oldest first."""
+        rows = await self.session.scalars(
+            select(ClientRow)
+            .where(
+                ClientRow.workspace_id == workspace_id,
+                ClientRow.status == "lead",
+                ClientRow.first_response_at.is_(None),
+            )
+            .order_by(ClientRow.received_at)
+        )
+        return [plain(Client, r) for r in rows]

@@ -1,0 +1,101 @@
+"""Due items: rows with a UTC due time that the alarm clock wakes up for."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import ReminderRow
+from bot.storage.records import Reminder, plain
+
+PENDING = "pending"
+FIRED = "fired"
+CANCELLED = "cancelled"
+
+
+class ReminderRepo:
+    """Reads and writes `reminders`; `changed` tells the caller to re-arm the alarm."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.changed = False
+
+    async def add(
+        self,
+        workspace_id: int,
+        kind: str,
+        due_at: datetime,
+        *,
+        now: datetime,
+        client_id: int | None = None,
+        user_id: int | None = None,
+        urgent: bool = False,
+        payload: dict[str, Any] | None = None,
+    ) -> int:
+        """Schedule one due item."""
+        row = ReminderRow(
+            workspace_id=workspace_id,
+            kind=kind,
+            client_id=client_id,
+            user_id=user_id,
+            due_at=due_at,
+            state=PENDING,
+            urgent=urgent,
+            payload=json.dumps(payload or {}, ensure_ascii=False),
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        self.changed = True
+        return row.id
+
+    async def cancel_for_client(self, client_id: int, kinds: tuple[str, ...]) -> int:
+        """Cancel the client's pending items of these kinds."""
+        result = await self.session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.client_id == client_id,
+                ReminderRow.state == PENDING,
+                ReminderRow.kind.in_(kinds),
+            )
+            .values(state=CANCELLED)
+        )
+        self.changed = self.changed or bool(result.rowcount)
+        return result.rowcount or 0
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
+        """Mark due items fired and return them, earliest first (same transaction as sends)."""
+        rows = list(
+            await self.session.scalars(
+                select(ReminderRow)
+                .where(ReminderRow.state == PENDING, ReminderRow.due_at <= now)
+                .order_by(ReminderRow.due_at, ReminderRow.id)
+                .limit(limit)
+            )
+        )
+        if rows:
+            await self.session.execute(
+                update(ReminderRow)
+                .where(ReminderRow.id.in_([r.id for r in rows]))
+                .values(state=FIRED, fired_at=now)
+            )
+        return [plain(Reminder, r) for r in rows]
+
+    async def next_due(self) -> datetime | None:
+        """The earliest pending due time (index-backed)."""
+        return await self.session.scalar(
+            select(func.min(ReminderRow.due_at)).where(ReminderRow.state == PENDING)
+        )
+
+    async def pending_for_client(self, client_id: int) -> list[Reminder]:
+        """The client's pending items, earliest first."""
+        rows = await self.session.scalars(
+            select(ReminderRow)
+            .where(ReminderRow.client_id == client_id, ReminderRow.state == PENDING)
+            .order_by(ReminderRow.due_at)
+        )
+        return [plain(Reminder, r) for r in rows]
