@@ -48,7 +48,7 @@ class Notifier:
         """ "Call in N minutes" has come: remind the person who promised the call."""
         client = await repos.clients.get(reminder.client_id) if reminder.client_id else None
         person = await repos.users.get(reminder.user_id) if reminder.user_id else None
-        if client is None or person is None:
+        if client is None or person is None or person.blocked_at is not None:
             return
         contacts = await repos.clients.contacts(client.id)
         with speaking(self.i18n, pick_language(person, None, self.settings.default_language)):
@@ -93,8 +93,9 @@ class Notifier:
             client.owner_id if reminder.kind == SLA_KIND else workspace.owner_id
         )
         recipient = await repos.users.get(recipient_id) if recipient_id else None
-        if recipient is None:
-            log.warning("lead %s: no recipient for %s", client.id, reminder.kind)
+        if recipient is None or recipient.blocked_at is not None:
+            # A person who blocked the bot cannot be reached; Telegram would answer 403 again.
+            log.warning("lead %s: %s has no reachable recipient", client.id, reminder.kind)
             return
         owner = await repos.users.get(client.owner_id) if client.owner_id else None
         contacts = await repos.clients.contacts(client.id)

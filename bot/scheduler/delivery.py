@@ -38,7 +38,7 @@ CONCURRENCY = 16
 
 def backoff(attempts: int) -> float:
     """Seconds before retry number `attempts` after a network or server error."""
-    return min(MAX_BACKOFF, 2.0 ** min(attempts, 10))
+    return min(MAX_BACKOFF, 0.5 * 2.0 ** min(attempts, 10))
 
 
 class Delivery:
