@@ -27,19 +27,27 @@ def median(values: list[float]) -> float:
 
 
 async def spawn_bot(env: dict[str, str], workdir: Path) -> tuple[asyncio.subprocess.Process, float]:
-    """Start `python -m bot` under /usr/bin/time -v; (process, monotonic start time)."""
+    """Start `python -m bot` under /usr/bin/time -v; (process, monotonic start time).
+
+    The bot's log goes to workdir/bot.log (an unread pipe would fill up and stall the bot);
+    time(1)'s report goes to workdir/time.txt.
+    """
     started = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
-        "/usr/bin/time",
-        "-v",
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=workdir,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    with open(workdir / "bot.log", "ab") as log:
+        proc = await asyncio.create_subprocess_exec(
+            "/usr/bin/time",
+            "-v",
+            "-o",
+            str(workdir / "time.txt"),
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    proc.workdir = workdir  # type: ignore[attr-defined]
     return proc, started
 
 
@@ -49,8 +57,9 @@ async def stop_bot(proc: asyncio.subprocess.Process) -> tuple[int, float]:
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     for child in children:
         os.kill(int(child), 15)
-    _out, err = await proc.communicate()
-    match = _RSS_RE.search(err.decode())
+    await proc.wait()
+    report = (proc.workdir / "time.txt").read_text()  # type: ignore[attr-defined]
+    match = _RSS_RE.search(report)
     return proc.returncode or 0, (int(match.group(1)) / 1024 if match else float("nan"))
 
 

@@ -67,8 +67,9 @@ def main(argv: list[str]) -> int:
     handler.addFilter(RedactingFilter([settings.bot_token.get_secret_value()]))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
-    # Alembic narrates every migration step at INFO; its warnings are enough.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic and APScheduler narrate every step at INFO; their warnings are enough.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
     from bot.app import StartupError, build_app, run
     from bot.storage.db import DatabaseError

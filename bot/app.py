@@ -178,7 +178,7 @@ async def run(app: App) -> None:
         log.info("stopping")
         if app.web is not None:
             await app.web.cleanup()
-        app.alarm.shutdown()
+        await app.alarm.shutdown()
         await app.delivery.stop(drain_seconds=DRAIN_SECONDS)
         for task in app.tasks:
             task.cancel()

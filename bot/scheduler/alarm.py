@@ -54,10 +54,12 @@ class Alarm:
             coalesce=True,
         )
 
-    def shutdown(self) -> None:
-        """Stop the scheduler; pending rows stay in the database for the next start."""
+    async def shutdown(self) -> None:
+        """Stop the scheduler and let a pass in flight commit; pending rows stay for next start."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        async with self._lock:
+            pass
 
     async def arm(self) -> datetime | None:
         """Point the wake-up job at the earliest pending row (or remove it when none)."""
@@ -68,7 +70,9 @@ class Alarm:
                 self.scheduler.remove_job(WAKE_JOB)
             return None
         # The default misfire_grace_time of 1 s would silently drop a wake-up delayed by a
-        # busy loop; None runs it however late.
+        # busy loop; None runs it however late. The job re-arms itself while still running,
+        # and with the default max_instances=1 APScheduler would skip (and so lose) a wake-up
+        # due at once; run_due's lock keeps overlapping runs in order instead.
         self.scheduler.add_job(
             self._wake,
             DateTrigger(run_date=max(due, datetime.now(UTC))),
@@ -76,6 +80,7 @@ class Alarm:
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
+            max_instances=4,
         )
         return due
 
@@ -91,6 +96,7 @@ class Alarm:
                 id=WAKE_JOB,
                 replace_existing=True,
                 misfire_grace_time=None,
+                max_instances=4,
             )
             return
         await self.arm()

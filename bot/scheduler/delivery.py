@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -63,6 +64,7 @@ class Delivery:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._deadline = 0.0
         self.sent = 0
 
     def poke(self) -> None:
@@ -74,28 +76,32 @@ class Delivery:
         self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self, drain_seconds: float = 0.0) -> None:
-        """Send what is due for up to `drain_seconds`, then stop; the rest waits in the database."""
-        if drain_seconds > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._drain(), drain_seconds)
+        """Send what is due for up to `drain_seconds`, then stop; the rest waits in the database.
+
+        The worker loop itself drains (a second sender would pick the same rows twice) and is
+        cancelled only if it overruns, e.g. stuck on an unreachable Telegram.
+        """
+        self._deadline = time.monotonic() + drain_seconds
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), drain_seconds + 5.0)
+        except (TimeoutError, asyncio.CancelledError):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _drain(self) -> None:
-        """Send until nothing is due right now."""
-        while await self.run_once():
-            pass
-
     async def _run(self) -> None:
         """Main loop: send what is due, then sleep until the next row or a poke."""
-        while not self._stopping:
+        while True:
             self._wake.clear()
             try:
-                if await self.run_once():
+                sent = await self.run_once()
+                if self._stopping and (not sent or time.monotonic() > self._deadline):
+                    return
+                if sent:
                     continue
                 async with self.db.session() as session:
                     nxt = await Repos(session).outbox.next_time()
@@ -103,6 +109,8 @@ class Delivery:
                 raise
             except Exception:
                 log.exception("outbox pass failed; retrying in 5 s")
+                if self._stopping:
+                    return
                 nxt = self.clock.now() + timedelta(seconds=5)
             timeout = 60.0
             if nxt is not None:
