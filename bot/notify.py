@@ -97,12 +97,12 @@ class Notifier:
             # A person who blocked the bot cannot be reached; Telegram would answer 403 again.
             log.warning("lead %s: %s has no reachable recipient", client.id, reminder.kind)
             return
-        owner = await repos.users.get(client.owner_id) if client.owner_id else None
         contacts = await repos.clients.contacts(client.id)
         lang = pick_language(recipient, None, self.settings.default_language)
         waited = now - (client.received_at or client.created_at)
         with speaking(self.i18n, lang):
             if reminder.kind == ESCALATION_KIND:
+                owner = await repos.users.get(client.owner_id) if client.owner_id else None
                 text = _("🚨 Lead «{name}» has been waiting for an answer for {waited}.").format(
                     name=esc(client.name), waited=duration(waited)
                 )

@@ -92,7 +92,7 @@ class Replies:
         not_before: datetime | None = None,
         reminder_id: int | None = None,
         reply_to: int | None = None,
-    ) -> int:
+    ) -> None:
         """Queue a new message to `chat_id` (optionally as a reply to one of its messages)."""
         payload: dict[str, Any] = {"text": text, "parse_mode": parse_mode}
         if reply_to is not None:
@@ -100,7 +100,7 @@ class Replies:
         if reply_markup is not None:
             payload["reply_markup"] = encode_markup(reply_markup)
         self.queued += 1
-        return await self.repos.outbox.add(
+        await self.repos.outbox.add(
             chat_id,
             payload,
             kind=kind,
@@ -112,13 +112,13 @@ class Replies:
 
     async def edit_markup(
         self, chat_id: int, message_id: int, reply_markup: InlineKeyboardMarkup | None
-    ) -> int:
+    ) -> None:
         """Queue a change of a message's buttons only."""
         payload: dict[str, Any] = {"message_id": message_id}
         if reply_markup is not None:
             payload["reply_markup"] = encode_markup(reply_markup)
         self.queued += 1
-        return await self.repos.outbox.add(
+        await self.repos.outbox.add(
             chat_id, payload, kind="edit", now=self.clock.now(), method="editMessageReplyMarkup"
         )
 
@@ -130,12 +130,12 @@ class Replies:
         *,
         reply_markup: InlineKeyboardMarkup | None = None,
         parse_mode: str | None = "HTML",
-    ) -> int:
+    ) -> None:
         """Queue an edit of a message the bot sent earlier."""
         payload: dict[str, Any] = {"text": text, "message_id": message_id, "parse_mode": parse_mode}
         if reply_markup is not None:
             payload["reply_markup"] = encode_markup(reply_markup)
         self.queued += 1
-        return await self.repos.outbox.add(
+        await self.repos.outbox.add(
             chat_id, payload, kind="edit", now=self.clock.now(), method="editMessageText"
         )

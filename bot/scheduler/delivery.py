@@ -35,6 +35,7 @@ log = logging.getLogger("nudge.delivery")
 MAX_BACKOFF = 300.0
 BATCH = 500
 CONCURRENCY = 16
+FLUSH_EVERY = 50
 
 
 def backoff(attempts: int) -> float:
@@ -65,6 +66,7 @@ class Delivery:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._deadline = 0.0
+        self._accepted: list[tuple[int, int | None]] = []
         self.sent = 0
 
     def poke(self) -> None:
@@ -135,7 +137,10 @@ class Delivery:
                     if not await self._deliver(row):
                         break  # keep the chat's order: the rest waits with it
 
-        await asyncio.gather(*(one_chat(rows) for rows in per_chat.values()))
+        try:
+            await asyncio.gather(*(one_chat(rows) for rows in per_chat.values()))
+        finally:
+            await self._flush()
         return len(due)
 
     async def _deliver(self, row: Notification) -> bool:
@@ -175,9 +180,12 @@ class Delivery:
         return True
 
     async def _done(self, row: Notification, attempt: int, message_id: int | None) -> None:
+        # Marks are written in groups: one transaction per message caps throughput at the
+        # database's commit rate. A crash before the flush resends only that small group.
         now = self.clock.now()
-        async with self.db.session() as session:
-            await Repos(session).outbox.mark_sent([(row.id, message_id)], now)
+        self._accepted.append((row.id, message_id))
+        if len(self._accepted) >= FLUSH_EVERY:
+            await self._flush()
         self.sent += 1
         log.info(
             "delivered chat=%s kind=%s attempt=%d lateness=%.3fs",
@@ -186,6 +194,14 @@ class Delivery:
             attempt,
             (now - row.due_at).total_seconds(),
         )
+
+    async def _flush(self) -> None:
+        """Record every accepted message as sent, in one transaction."""
+        if not self._accepted:
+            return
+        batch, self._accepted = self._accepted, []
+        async with self.db.session() as session:
+            await Repos(session).outbox.mark_sent(batch, self.clock.now())
 
     async def _postpone(self, row: Notification, attempt: int, seconds: float, error: str) -> None:
         until = self.clock.now() + timedelta(seconds=seconds)

@@ -374,14 +374,27 @@ class FakeTelegram:
     ) -> list[Call]:
         """Wait for `count` matching calls at index >= since; return all matching calls."""
 
-        def found() -> list[Call]:
-            calls = self._matching(method, {}, since)
-            return [c for c in calls if predicate is None or predicate(c)]
+        hits: list[Call] = []
+        scanned = since
+        wanted = method.lower()
+
+        def scan() -> None:
+            # Only calls that arrived since the last look: a wait for thousands of calls
+            # must not rescan the whole history on every new call.
+            nonlocal scanned
+            for call in self.calls[scanned:]:
+                if (wanted == "*" or call.method.lower() == wanted) and (
+                    predicate is None or predicate(call)
+                ):
+                    hits.append(call)
+            scanned = len(self.calls)
 
         try:
             async with asyncio.timeout(timeout):
-                while len(hits := found()) < count:
+                scan()
+                while len(hits) < count:
                     await self._changed.wait()
+                    scan()
         except TimeoutError:
             recent = "\n".join(
                 f"  #{i} {c.method} {c.status} {json.dumps(c.params)[:300]}"
@@ -389,7 +402,7 @@ class FakeTelegram:
             )
             raise AssertionError(
                 f"timed out after {timeout}s waiting for {count} x {method} (since #{since}); "
-                f"got {len(found())}. Last calls:\n{recent or '  (none)'}"
+                f"got {len(hits)}. Last calls:\n{recent or '  (none)'}"
             ) from None
         return hits
 

@@ -35,7 +35,7 @@ class OutboxRepo:
         not_before: datetime | None = None,
         method: str = "sendMessage",
         reminder_id: int | None = None,
-    ) -> int:
+    ) -> None:
         """Queue one message; it goes out after the surrounding transaction commits."""
         row = NotificationRow(
             chat_id=chat_id,
@@ -49,9 +49,8 @@ class OutboxRepo:
             attempts=0,
             created_at=now,
         )
+        # No flush: the row is written with the transaction, saving a round trip per message.
         self.session.add(row)
-        await self.session.flush()
-        return row.id
 
     async def due(self, now: datetime, limit: int) -> list[Notification]:
         """Pending messages whose time has come, oldest due first."""
@@ -73,12 +72,15 @@ class OutboxRepo:
         self, ids_and_messages: list[tuple[int, int | None]], now: datetime
     ) -> None:
         """Telegram accepted these."""
-        for nid, message_id in ids_and_messages:
-            await self.session.execute(
-                update(NotificationRow)
-                .where(NotificationRow.id == nid)
-                .values(state=SENT, sent_at=now, message_id=message_id)
-            )
+        if not ids_and_messages:
+            return
+        await self.session.execute(
+            update(NotificationRow),
+            [
+                {"id": nid, "state": SENT, "sent_at": now, "message_id": message_id}
+                for nid, message_id in ids_and_messages
+            ],
+        )
 
     async def retry_later(self, nid: int, not_before: datetime, attempts: int, error: str) -> None:
         """Try again at `not_before` (429, 5xx, network)."""
