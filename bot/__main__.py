@@ -54,9 +54,33 @@ def fail(message: str) -> int:
     return EXIT_CONFIG
 
 
+def cmd_backup(argv: list[str]) -> int:
+    """`python -m bot backup FILE`: a consistent copy of the database, safe while running."""
+    from pathlib import Path
+
+    from bot.settings import StorageSettings
+    from bot.storage.backup import BackupError, backup
+
+    if len(argv) != 1:
+        return fail("usage: python -m bot backup FILE")
+    try:
+        size = backup(StorageSettings().database_url, Path(argv[0]))
+    except BackupError as exc:
+        return fail(str(exc))
+    print(f"nudge: backup written to {argv[0]} ({size // 1024} KiB)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     """Entry point; returns the process exit code."""
     from bot.settings import Settings
+
+    if argv and argv[0] == "backup":
+        return cmd_backup(argv[1:])
+    if argv:
+        return fail(
+            f"unknown command {argv[0]!r}; use `python -m bot` or `python -m bot backup FILE`"
+        )
 
     try:
         settings = Settings()  # type: ignore[call-arg]
@@ -68,7 +92,8 @@ def main(argv: list[str]) -> int:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # Alembic and APScheduler narrate every step at INFO; their warnings are enough.
-    for noisy in ("alembic", "apscheduler"):
+    # aiosqlite logs every statement with its parameters at DEBUG, intake secrets included.
+    for noisy in ("alembic", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
     from bot.app import StartupError, build_app, run

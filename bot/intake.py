@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.leadtext import Contact, LeadText, parse_lead_text
 
 MAX_BODY = 64 * 1024
+MAX_KEY = 200
 MAX_FIELDS = 30
 LIMITS = {"name": 200, "phone": 64, "email": 320, "message": 4000, "source": 200}
 EXTRA_LIMIT = 1000
@@ -82,3 +85,21 @@ def validate(fields: Mapping[str, object]) -> IntakeLead:
     message = [values["message"]] if values.get("message") else []
     note = "\n".join([*message, *extras])
     return IntakeLead(LeadText(name, tuple(contacts), note), values.get("source") or "website")
+
+
+def fingerprint(fields: Mapping[str, object]) -> str:
+    """A digest of the posted fields: the same form posted twice gives the same digest."""
+    canonical = json.dumps(
+        {str(k): str(v).strip() for k, v in fields.items()}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_key(header: str | None) -> str | None:
+    """The Idempotency-Key header, checked; None when absent."""
+    if header is None or not header.strip():
+        return None
+    key = header.strip()
+    if len(key) > MAX_KEY:
+        raise IntakeError(400, f"Idempotency-Key is longer than {MAX_KEY} characters")
+    return key

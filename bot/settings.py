@@ -50,14 +50,19 @@ def parse_duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
-class Settings(BaseSettings):
-    """Everything the process reads from its environment; see `.env.example`."""
+class StorageSettings(BaseSettings):
+    """Just the database: what `python -m bot backup` needs (no token)."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    database_url: str = "sqlite+aiosqlite:///./data/nudge.sqlite3"
+
+
+class Settings(StorageSettings):
+    """Everything the process reads from its environment; see `.env.example`."""
+
     bot_token: SecretStr
     telegram_api_url: str | None = None
-    database_url: str = "sqlite+aiosqlite:///./data/nudge.sqlite3"
     default_language: str = "ru"
     default_timezone: str = "Europe/Moscow"
     lead_response_sla: Duration = timedelta(minutes=15)

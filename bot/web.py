@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiogram.utils.i18n import I18n
@@ -13,7 +14,14 @@ from aiohttp import web
 
 from bot import __version__
 from bot.clock import Clock
-from bot.intake import MAX_BODY, IntakeError, match_secret, validate
+from bot.intake import (
+    MAX_BODY,
+    IntakeError,
+    fingerprint,
+    idempotency_key,
+    match_secret,
+    validate,
+)
 from bot.leads import create_lead, workspace_sla
 from bot.notify import announce_lead
 from bot.outbox import Replies
@@ -28,6 +36,8 @@ log = logging.getLogger("nudge.web")
 
 POLL_STALE_SECONDS = 60
 OUTBOX_STALE_SECONDS = 300
+# The same fields posted again within this window are one lead (a double-clicked submit).
+DUPLICATE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass
@@ -82,13 +92,24 @@ def make_web_app(deps: WebDeps) -> web.Application:
         if workspace_id is None:
             return _json(404, {"ok": False, "error": "not found"})
         try:
+            key = idempotency_key(request.headers.get("Idempotency-Key"))
             fields = await _read_fields(request)
             form = validate(fields)
         except IntakeError as exc:
             return _json(exc.status, {"ok": False, "error": exc.reason})
         now = deps.clock.now()
+        digest = fingerprint(fields)
         async with deps.db.session() as session:
             repos = Repos(session)
+            # Checked in the same (write-locked) transaction that creates the lead, so two
+            # identical posts racing each other still make one lead.
+            existing = (
+                await repos.intake.by_key(workspace_id, key)
+                if key
+                else await repos.intake.recent(workspace_id, digest, now - DUPLICATE_WINDOW)
+            )
+            if existing is not None:
+                return _json(200, {"ok": True, "lead_id": existing, "duplicate": True})
             workspace = await repos.workspaces.get(workspace_id)
             assert workspace is not None
             sla = workspace_sla(workspace, deps.settings.lead_response_sla)
@@ -101,6 +122,7 @@ def make_web_app(deps: WebDeps) -> web.Application:
                 sla=sla,
                 source=form.source,
             )
+            await repos.intake.record(workspace_id, key, digest, client.id, now)
             await announce_lead(
                 repos, Replies(repos, deps.clock), deps.i18n, deps.settings, client, sla, now
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -109,3 +110,28 @@ async def test_healthz(client) -> None:  # type: ignore[no-untyped-def]
     resp = await http.get("/healthz")
     body = await resp.json()
     assert resp.status == 200 and body["notifications_pending"] == 0 and "version" in body
+
+
+async def test_same_idempotency_key_makes_one_lead(client) -> None:  # type: ignore[no-untyped-def]
+    http, h, secret = client
+    headers = {"Idempotency-Key": "form-42"}
+    first = await http.post(f"/intake/{secret}", json={"name": "Анна"}, headers=headers)
+    again = await http.post(f"/intake/{secret}", json={"name": "Анна"}, headers=headers)
+    assert first.status == 201 and again.status == 200
+    assert (await again.json())["duplicate"] is True
+    assert (await first.json())["lead_id"] == (await again.json())["lead_id"]
+    other = await http.post(
+        f"/intake/{secret}", json={"name": "Анна"}, headers={"Idempotency-Key": "form-43"}
+    )
+    assert other.status == 201
+    assert await leads(h) == ["Анна", "Анна"]
+
+
+async def test_same_fields_within_a_minute_make_one_lead(client) -> None:  # type: ignore[no-untyped-def]
+    http, h, secret = client
+    body = {"name": "Борис", "phone": "+7 999 000-00-01"}
+    assert (await http.post(f"/intake/{secret}", json=body)).status == 201
+    assert (await http.post(f"/intake/{secret}", json=body)).status == 200
+    h.clock.advance(timedelta(minutes=2))
+    assert (await http.post(f"/intake/{secret}", json=body)).status == 201
+    assert await leads(h) == ["Борис", "Борис"]

@@ -215,3 +215,20 @@ class ProcessedUpdateRow(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class IntakeRequestRow(Base):
+    """A website form already turned into a lead: what makes a repeated post a no-op."""
+
+    __tablename__ = "intake_requests"
+    __table_args__ = (
+        Index("ix_intake_requests_key", "workspace_id", "idempotency_key", unique=True),
+        Index("ix_intake_requests_fingerprint", "workspace_id", "fingerprint", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.repositories.clients import ClientRepo
+from bot.storage.repositories.intake import IntakeRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.reminders import ReminderRepo
 from bot.storage.repositories.updates import UpdateRepo
@@ -23,6 +24,7 @@ class Repos:
         self.outbox = OutboxRepo(session)
         self.clients = ClientRepo(session)
         self.reminders = ReminderRepo(session)
+        self.intake = IntakeRepo(session)
 
 
 __all__ = ["Repos"]

@@ -1,0 +1,217 @@
+"""End to end: commands survive crashes and redelivery; stop, backup, health and logs."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.e2e_support import (
+    TOKEN,
+    BotProcess,
+    bot_env,
+    delivered_count,
+    run_to_exit,
+    wait_until,
+)
+from tests.fakeapi import FakeTelegram
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TOKEN) as server:
+        yield server
+
+
+def to(chat_id: int, text: str):  # type: ignore[no-untyped-def]
+    return lambda c: c.params.get("chat_id") == chat_id and text in str(c.params.get("text", ""))
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db, timeout=30) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def onboard(fake: FakeTelegram, user_id: int) -> None:
+    fake.send_text("/start", user_id=user_id)
+    fake.send_text("Москва", user_id=user_id)
+    await fake.wait_for("sendMessage", to(user_id, "Часовой пояс"), timeout=30)
+
+
+def got_update(fake: FakeTelegram, update_id: int) -> bool:
+    """True once a getUpdates answer has handed this update to the bot."""
+    return any(
+        any(u.get("update_id") == update_id for u in c.response.get("result", []) or [])
+        for c in fake.calls_of("getUpdates")
+    )
+
+
+async def test_lead_survives_a_locked_database_and_sigkill(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    bot = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+    try:
+        await onboard(fake, 1)
+        await wait_until(lambda: delivered_count(bot, 1) == 2, what="onboarding recorded")
+        lock = sqlite3.connect(tmp_path / "nudge.sqlite3", isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")  # the handler cannot write until this ends
+        update_id = fake.send_text("/lead Иван Петров, +7 999 123-45-67", user_id=1)
+        await wait_until(lambda: got_update(fake, update_id), what="the bot to read the update")
+        await bot.kill()  # mid-handler: nothing of it was committed
+        lock.execute("ROLLBACK")
+        lock.close()
+        bot = await BotProcess(bot.env, tmp_path).start()
+        await fake.wait_for("sendMessage", to(1, "Новый лид"), timeout=30)
+        await wait_until(lambda: delivered_count(bot, 1) >= 1, what="the card's delivery")
+        assert rows(tmp_path / "nudge.sqlite3", "SELECT name FROM clients") == [("Иван Петров",)]
+        assert len(fake.calls_of("sendMessage", chat_id=1)) == 3  # greeting, zone, card
+    finally:
+        await bot.ensure_dead()
+
+
+async def test_redelivered_update_is_not_applied_twice(fake: FakeTelegram, tmp_path: Path) -> None:
+    bot = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+    try:
+        await onboard(fake, 2)
+        update_id = fake.send_text("/lead Acme Corp", user_id=2)
+        await fake.wait_for("sendMessage", to(2, "Новый лид"), timeout=30)
+        fake.redeliver(update_id)
+        fake.send_text("/help", user_id=2)  # handled after the redelivered one
+        await fake.wait_for("sendMessage", to(2, "Что я умею"), timeout=30)
+        assert rows(tmp_path / "nudge.sqlite3", "SELECT count(*) FROM clients") == [(1,)]
+        cards = [
+            c for c in fake.calls_of("sendMessage", chat_id=2) if "Новый лид" in c.params["text"]
+        ]
+        assert len(cards) == 1
+    finally:
+        await bot.ensure_dead()
+
+
+async def test_sigterm_keeps_undelivered_replies_for_the_next_start(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    bot = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+    try:
+        await onboard(fake, 3)
+        fake.fail_next("sendMessage", status=500, times=2, chat_id=3)
+        mark = fake.mark()
+        fake.send_text("/help", user_id=3)
+        await fake.wait_for("sendMessage", lambda c: c.status == 500, since=mark, timeout=30)
+        assert await bot.terminate() == 0
+        assert rows(
+            tmp_path / "nudge.sqlite3", "SELECT count(*) FROM notifications WHERE state='pending'"
+        ) == [(1,)]
+        bot = await BotProcess(bot.env, tmp_path).start()
+        await fake.wait_for(
+            "sendMessage",
+            lambda c: c.status == 200 and to(3, "<b>Что я умею</b>")(c),
+            since=mark,
+            timeout=30,
+        )
+        await wait_until(lambda: delivered_count(bot, 3) >= 1, what="delivery record")
+        assert await bot.terminate() == 0
+        accepted = [
+            c
+            for c in fake.calls_of("sendMessage", chat_id=3)
+            if c.status == 200 and "<b>Что я умею</b>" in c.params["text"]
+        ]
+        assert len(accepted) == 1
+    finally:
+        await bot.ensure_dead()
+
+
+async def test_backup_while_commands_arrive(fake: FakeTelegram, tmp_path: Path) -> None:
+    bot = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+    try:
+        await onboard(fake, 4)
+        for i in range(5):
+            fake.send_text(f"/lead Клиент {i}", user_id=4)
+        await fake.wait_for("sendMessage", to(4, "Новый лид"), count=5, timeout=30)
+        for i in range(5, 15):  # more keep coming while the backup runs
+            fake.send_text(f"/lead Клиент {i}", user_id=4)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "backup",
+            str(tmp_path / "copy.sqlite3"),
+            cwd=tmp_path,
+            env=bot.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err
+        assert b"backup written" in out
+        names = {r[0] for r in rows(tmp_path / "copy.sqlite3", "SELECT name FROM clients")}
+        assert {f"Клиент {i}" for i in range(5)} <= names
+        assert rows(tmp_path / "copy.sqlite3", "PRAGMA integrity_check") == [("ok",)]
+        # A fresh bot process opens the copy.
+        copy_dir = tmp_path / "restored"
+        copy_dir.mkdir()
+        (tmp_path / "copy.sqlite3").rename(copy_dir / "nudge.sqlite3")
+        assert await bot.terminate() == 0
+        restored = await BotProcess(bot_env(fake, copy_dir), copy_dir).start()
+        try:
+            mark = fake.mark()
+            fake.send_text("/clients", user_id=4)
+            [listing] = await fake.wait_for(
+                "sendMessage", to(4, "Клиенты:"), since=mark, timeout=30
+            )
+            assert "Клиенты:" in listing.params["text"]
+        finally:
+            await restored.ensure_dead()
+    finally:
+        await bot.ensure_dead()
+
+
+async def test_intake_twice_health_and_no_secrets_in_logs(
+    fake: FakeTelegram, tmp_path: Path, unused_tcp_port: int
+) -> None:
+    env = bot_env(fake, tmp_path, INTAKE_PORT=str(unused_tcp_port), LOG_LEVEL="DEBUG")
+    bot = await BotProcess(env, tmp_path).start()
+    try:
+        await onboard(fake, 5)
+        [secret] = [
+            r[0] for r in rows(tmp_path / "nudge.sqlite3", "SELECT intake_secret FROM workspaces")
+        ]
+        base = f"http://127.0.0.1:{unused_tcp_port}"
+        async with aiohttp.ClientSession() as http:
+            await wait_until(lambda: "HTTP server listening" in bot.log(), what="the HTTP server")
+            for _ in range(2):
+                async with http.post(
+                    f"{base}/intake/{secret}",
+                    json={"name": "Вера", "phone": "+79990000001"},
+                    headers={"Idempotency-Key": "site-form-1"},
+                ) as resp:
+                    assert resp.status in (200, 201)
+            async with http.get(f"{base}/healthz") as resp:
+                health = await resp.json()
+                assert resp.status == 200 and "notifications_pending" in health
+        await fake.wait_for("sendMessage", to(5, "Вера"), timeout=30)
+        assert rows(tmp_path / "nudge.sqlite3", "SELECT count(*) FROM clients") == [(1,)]
+        assert await bot.terminate() == 0
+        log = bot.log()
+        assert "delivered chat=5" in log
+        assert TOKEN not in log and TOKEN.split(":")[1] not in log and secret not in log
+    finally:
+        await bot.ensure_dead()
+
+
+async def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    env = bot_env(None, tmp_path, TELEGRAM_API_URL="http://127.0.0.1:9")
+    db = tmp_path / "nudge.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999_future')")
+    code, err = await run_to_exit(env, tmp_path)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "newer version" in err
+    assert rows(db, "SELECT version_num FROM alembic_version") == [("9999_future",)]
+    assert rows(db, "SELECT name FROM sqlite_master WHERE name='users'") == []
