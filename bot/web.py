@@ -133,7 +133,7 @@ def make_web_app(deps: WebDeps) -> web.Application:
 
     async def healthz(_request: web.Request) -> web.Response:
         """GET /healthz: polling freshness and the outbox backlog."""
-        async with deps.db.session() as session:
+        async with deps.db.reader() as session:
             pending, oldest = await Repos(session).outbox.stats()
         since_poll = time.monotonic() - deps.poller.last_ok
         oldest_age = (deps.clock.now() - oldest).total_seconds() if oldest else 0.0

@@ -65,7 +65,7 @@ class Alarm:
 
     async def arm(self) -> datetime | None:
         """Point the wake-up job at the earliest pending row (or remove it when none)."""
-        async with self.db.session() as session:
+        async with self.db.reader() as session:
             due = await Repos(session).reminders.next_due()
         if due is None:
             if self.scheduler.get_job(WAKE_JOB) is not None:

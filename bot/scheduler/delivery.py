@@ -105,7 +105,7 @@ class Delivery:
                     return
                 if sent:
                     continue
-                async with self.db.session() as session:
+                async with self.db.reader() as session:
                     nxt = await Repos(session).outbox.next_time()
             except asyncio.CancelledError:
                 raise
@@ -122,7 +122,7 @@ class Delivery:
 
     async def run_once(self) -> int:
         """Send one batch of due rows; return how many rows were tried."""
-        async with self.db.session() as session:
+        async with self.db.reader() as session:
             due = await Repos(session).outbox.due(self.clock.now(), self.batch)
         if not due:
             return 0

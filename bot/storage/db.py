@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,15 +69,36 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, echo=echo)
         except Exception as exc:  # bad URL or missing driver
             raise DatabaseError(f"DATABASE_URL is not usable: {type(exc).__name__}: {exc}") from exc
+        # Read-only passes (what is due next?) use their own engine whose transactions do not
+        # take the write lock: in WAL they never wait for, nor hold up, a writer.
+        self.read_engine: AsyncEngine = (
+            create_async_engine(url, echo=echo) if self.is_sqlite else self.engine
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
+            event.listen(self.read_engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and a connection that finds the lock taken sleeps
+        # in its busy handler for up to tens of milliseconds per try. Queueing our own writers
+        # here instead keeps in-process contention to a fair, sleep-free wait.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits on success and rolls back on error."""
-        async with self.sessionmaker() as session, session.begin():
+        if self._write_lock is None:
+            async with self.sessionmaker() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self.sessionmaker() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only; it never takes the write lock."""
+        async with self.read_sessionmaker() as session, session.begin():
             yield session
 
     async def check(self) -> None:
@@ -120,6 +142,8 @@ class Database:
     async def close(self) -> None:
         """Release every pooled connection."""
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def _upgrade(connection: Connection, cfg: Config) -> None:
