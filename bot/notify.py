@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -14,7 +15,7 @@ from bot.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, stil
 from bot.outbox import Replies
 from bot.quiet import release_at
 from bot.settings import Settings
-from bot.storage.records import Client, Reminder
+from bot.storage.records import Client, Reminder, User
 from bot.storage.repositories import Repos
 from bot.views import contacts_line, duration, esc, lead_card, lead_keyboard
 
@@ -57,6 +58,18 @@ class Notifier:
                 text += "\n" + contacts_line(contacts)
             text += self._late(reminder, now)
             markup = lead_keyboard(client.id)
+        await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _queue(
+        self,
+        replies: Replies,
+        person: User,
+        reminder: Reminder,
+        text: str,
+        markup: InlineKeyboardMarkup,
+        now: datetime,
+    ) -> None:
+        """Put the reminder's message in the outbox, held back for quiet hours if it may be."""
         await replies.send(
             person.id,
             text,
@@ -117,17 +130,7 @@ class Notifier:
                 text += "\n" + contacts_line(contacts)
             text += self._late(reminder, now)
             markup = lead_keyboard(client.id)
-        await replies.send(
-            recipient.id,
-            text,
-            reply_markup=markup,
-            kind=reminder.kind,
-            due_at=reminder.due_at,
-            not_before=release_at(
-                recipient, now, urgent=reminder.urgent, default_zone=self.settings.default_timezone
-            ),
-            reminder_id=reminder.id,
-        )
+        await self._queue(replies, recipient, reminder, text, markup, now)
 
 
 async def announce_lead(

@@ -13,14 +13,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.accounts import current_workspace
 from bot.clients import (
     ClientEditError,
-    accessible,
     apply_edit,
     find_clients,
     parse_client_query,
     search_clients,
 )
 from bot.clock import Clock
-from bot.handlers.common import zone_text
+from bot.handlers.common import pressed_client, zone_text
 from bot.leads import response_time
 from bot.outbox import Replies
 from bot.settings import Settings
@@ -239,11 +238,10 @@ async def on_card_button(
     lang: str,
 ) -> None:
     """Open a card, pick a status, or start changing the client's time zone."""
-    client = await accessible(repos, user, callback_data.client_id)
-    msg = query.message
-    if client is None or user is None or not isinstance(msg, Message):
-        await query.answer(_("This client is not in your team."), show_alert=True)
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
         return
+    client, msg, user = pressed
     now = clock.now()
     if callback_data.action == "open":
         await replies.send(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
 
-from bot.storage.records import User
+from bot.clients import accessible
+from bot.storage.records import Client, User
+from bot.storage.repositories import Repos
 from bot.tzinput import describe_zone
 from bot.worktime import window_text
 
@@ -54,3 +56,16 @@ def commands() -> list[BotCommand]:
         BotCommand(command="invite", description=_("Invite a colleague")),
         BotCommand(command="help", description=_("What I can do")),
     ]
+
+
+async def pressed_client(
+    query: CallbackQuery, client_id: int, user: User | None, repos: Repos
+) -> tuple[Client, Message, User] | None:
+    """The client a button is about, if the presser may act on it (checked on every press);
+    otherwise the presser is told so and None comes back."""
+    client = await accessible(repos, user, client_id)
+    msg = query.message
+    if client is None or user is None or not isinstance(msg, Message):
+        await query.answer(_("This client is not in your team."), show_alert=True)
+        return None
+    return client, msg, user

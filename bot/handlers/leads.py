@@ -19,8 +19,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import current_workspace
-from bot.clients import accessible, find_clients
+from bot.clients import find_clients
 from bot.clock import Clock
+from bot.handlers.common import pressed_client
 from bot.i18n import pick_language
 from bot.leads import CALLBACK_KIND, LeadInputError, create_lead, pass_to, respond, workspace_sla
 from bot.leadtext import Contact as ParsedContact
@@ -271,12 +272,10 @@ async def on_answered(
     clock: Clock,
 ) -> None:
     """Ответил ✅: stop the clock once; a second tap changes nothing."""
-    client = await accessible(repos, user, callback_data.client_id)
-    if client is None or user is None:
-        await query.answer(_("This lead is not in your team."), show_alert=True)
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
         return
-    msg = query.message
-    assert isinstance(msg, Message)
+    client, msg, user = pressed
     if client.first_response_at is not None:
         await query.answer(
             _("Already recorded: answered in {time}.").format(
@@ -308,11 +307,10 @@ async def on_lead_menu(
     query: CallbackQuery, callback_data: LeadCb, user: User | None, repos: Repos, replies: Replies
 ) -> None:
     """Swap the card's buttons: call-in choices, colleagues, or back to the three buttons."""
-    client = await accessible(repos, user, callback_data.client_id)
-    msg = query.message
-    if client is None or user is None or not isinstance(msg, Message):
-        await query.answer(_("This lead is not in your team."), show_alert=True)
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
         return
+    client, msg, user = pressed
     if callback_data.action == "call":
         markup = call_in_keyboard(client.id)
     elif callback_data.action == "card":
@@ -353,11 +351,10 @@ async def on_call_in(
     clock: Clock,
 ) -> None:
     """Позвоню через N: remind the presser to call at that time."""
-    client = await accessible(repos, user, callback_data.client_id)
-    msg = query.message
-    if client is None or user is None or not isinstance(msg, Message):
-        await query.answer(_("This lead is not in your team."), show_alert=True)
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
         return
+    client, msg, user = pressed
     minutes = int(callback_data.arg) if callback_data.arg.isdigit() else 30
     now = clock.now()
     due = now + timedelta(minutes=minutes)
@@ -386,11 +383,10 @@ async def on_pass_to(
     clock: Clock,
 ) -> None:
     """Передать коллеге: the colleague owns the lead now and gets its card."""
-    client = await accessible(repos, user, callback_data.client_id)
-    msg = query.message
-    if client is None or user is None or not isinstance(msg, Message):
-        await query.answer(_("This lead is not in your team."), show_alert=True)
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
         return
+    client, msg, user = pressed
     colleague_id = int(callback_data.arg) if callback_data.arg.lstrip("-").isdigit() else 0
     if await repos.workspaces.membership(client.workspace_id, colleague_id) is None:
         await query.answer(_("That person is not in your team any more."), show_alert=True)
