@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 
 from bot.accounts import INVITE_PREFIX, join
 from bot.clock import Clock
@@ -16,14 +17,14 @@ from bot.outbox import Replies
 from bot.settings import Settings
 from bot.storage.records import User
 from bot.storage.repositories import Repos
-from bot.views import esc
+from bot.views import duration, esc
 
 router = Router(name=__name__)
 
 
-def greeting(user: User, sla_minutes: int) -> str:
+def greeting(user: User, sla: timedelta) -> str:
     """Who Nudge is, in three lines."""
-    minutes = ngettext("{n} minute", "{n} minutes", sla_minutes).format(n=sla_minutes)
+    minutes = duration(sla)
     return _(
         "👋 Hi, {name}! I'm Nudge, the working memory of an account manager.\n"
         "• I record leads and ping you when one waits longer than {minutes}.\n"
@@ -68,7 +69,7 @@ async def cmd_start(
                 chat_id,
                 _("You are already in the team «{team}».").format(team=esc(result.workspace.name)),
             )
-    sla = int(settings.lead_response_sla.total_seconds() // 60) or 1
+    sla = settings.lead_response_sla
     if user.timezone is None:
         await repos.users.update(user.id, clock.now(), awaiting="tz")
         await replies.send(
