@@ -82,6 +82,8 @@ async def test_settings_toggle_language_and_weekends(harness: Harness) -> None:
     assert "Language: English" in edit.text
     [edit] = await harness.press(SettingsCb(action="weekend").pack())
     assert "Reminders on weekends: off" in edit.text
+    [edit] = await harness.press(SettingsCb(action="urgent").pack())
+    assert "Lead alerts in quiet hours and at night: off" in edit.text
     [shown] = await harness.send("/settings")
     assert "Settings" in shown.text and "on weekends: off" in shown.text
 

@@ -56,6 +56,9 @@ def settings_text(user: User, lang: str, default_zone: str, clock: Clock) -> str
                 value=_("on") if user.weekend_reminders else _("off")
             ),
             _("Holidays of: {value}").format(value=user.holiday_country),
+            _("Lead alerts in quiet hours and at night: {value}").format(
+                value=_("on") if user.urgent_in_quiet else _("off")
+            ),
         ]
     )
 
@@ -74,6 +77,10 @@ def settings_keyboard(user: User) -> InlineKeyboardMarkup:
     kb.button(
         text=_("🎌 Holidays: {code}").format(code=user.holiday_country),
         callback_data=SettingsCb(action="hol"),
+    )
+    kb.button(
+        text=_("🚨 Leads at night: on") if user.urgent_in_quiet else _("🚨 Leads at night: off"),
+        callback_data=SettingsCb(action="urgent"),
     )
     kb.adjust(2)
     return kb.as_markup()
@@ -156,6 +163,8 @@ async def on_settings_button(
     if action == "lang":
         lang = "en" if lang == "ru" else "ru"
         user = await repos.users.update(user.id, now, language=lang)
+    elif action == "urgent":
+        user = await repos.users.update(user.id, now, urgent_in_quiet=not user.urgent_in_quiet)
     elif action == "weekend":
         user = await repos.users.update(user.id, now, weekend_reminders=not user.weekend_reminders)
     elif action == "holset" and callback_data.value in HOLIDAY_COUNTRIES:
