@@ -119,6 +119,7 @@ async def respond(
     first = await repos.clients.record_first_response(client.id, user_id, now)
     if first:
         await repos.reminders.cancel_for_client(client.id, LEAD_KINDS)
+        await repos.outbox.cancel_for_client_reminders(client.id, LEAD_KINDS)
     fresh = await repos.clients.get(client.id)
     assert fresh is not None
     return Response(fresh, first, response_time(fresh))

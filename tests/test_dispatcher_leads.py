@@ -214,3 +214,84 @@ async def test_call_in_reminds_later(harness: Harness) -> None:
         if isinstance(r, SendMessage) and "позвонить" in r.text.lower()
     ]
     assert "Acme Corp" in call.text
+
+
+async def test_double_tap_on_a_forward_offer_makes_one_lead(harness: Harness) -> None:
+    await onboard(harness)
+    origin = {
+        "type": "user",
+        "date": int(harness.clock.now().timestamp()),
+        "sender_user": {"id": 556, "is_bot": False, "first_name": "Глеб"},
+    }
+    offer = {
+        "message_id": 99,
+        "date": 0,
+        "chat": {"id": 1001, "type": "private"},
+        "from": {"id": 123456, "is_bot": True, "first_name": "Nudge"},
+        "text": "?",
+        "reply_to_message": {
+            "message_id": 5,
+            "date": 0,
+            "chat": {"id": 1001, "type": "private"},
+            "from": harness.user(),
+            "text": "Нужен сайт",
+            "forward_origin": origin,
+        },
+    }
+    for query_id in ("a", "b"):
+        await harness.feed(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": harness.user(),
+                    "chat_instance": "1",
+                    "data": LeadCb(action="fwd", client_id=0).pack(),
+                    "message": offer,
+                }
+            }
+        )
+    assert len(await lead_ids(harness)) == 1
+
+
+async def test_answer_on_a_client_card_keeps_the_card(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.send("/lead Acme Corp")
+    [client_id] = await lead_ids(harness)
+    [edit] = await harness.press(LeadCb(action="ans", client_id=client_id, arg="card").pack())
+    assert isinstance(edit, EditMessageText)
+    assert "👤 <b>Acme Corp</b>" in edit.text and "История" in edit.text
+    assert buttons(edit) == ["Статус", "Часовой пояс", "Передать коллеге"]
+
+
+async def test_a_ping_held_for_quiet_hours_is_dropped_once_answered(harness: Harness) -> None:
+    await onboard(harness)
+    async with harness.app.db.session() as s:
+        # Quiet all day, and lead alerts wait for quiet hours too.
+        await Repos(s).users.update(
+            1001,
+            harness.clock.now(),
+            quiet_start_min=0,
+            quiet_end_min=1439,
+            urgent_in_quiet=False,
+        )
+    await harness.send("/lead Acme Corp")
+    [client_id] = await lead_ids(harness)
+    assert [r for r in await fire(harness, 15) if isinstance(r, SendMessage)] == []
+    await harness.press(LeadCb(action="ans", client_id=client_id).pack())
+    assert [r for r in await fire(harness, 24 * 60) if isinstance(r, SendMessage)] == []
+
+
+async def test_settings_are_private(harness: Harness) -> None:
+    sent = await harness.feed(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": -100, "type": "supergroup", "title": "Team"},
+                "from": harness.user(4242),
+                "text": "/settings",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 9}],
+            }
+        }
+    )
+    assert sent == []  # no crash, nothing personal posted into a group

@@ -19,7 +19,7 @@ from bot.clients import (
     search_clients,
 )
 from bot.clock import Clock
-from bot.handlers.common import pressed_client, zone_text
+from bot.handlers.common import answer, pressed_client, zone_text
 from bot.leads import response_time
 from bot.outbox import Replies
 from bot.settings import Settings
@@ -95,7 +95,10 @@ def card_keyboard(client: Client) -> InlineKeyboardMarkup:
     """Buttons on a client card."""
     kb = InlineKeyboardBuilder()
     if client.status == "lead" and client.first_response_at is None:
-        kb.button(text=_("Answered ✅"), callback_data=LeadCb(action="ans", client_id=client.id))
+        kb.button(
+            text=_("Answered ✅"),
+            callback_data=LeadCb(action="ans", client_id=client.id, arg="card"),
+        )
     kb.button(text=_("Status"), callback_data=LeadCb(action="status", client_id=client.id))
     kb.button(text=_("Time zone"), callback_data=LeadCb(action="ctz", client_id=client.id))
     kb.button(
@@ -268,11 +271,12 @@ async def on_card_button(
         )
     elif callback_data.action == "ctz":
         await repos.users.update(user.id, now, awaiting=f"ctz:{client.id}")
+        # The answer is read in the private chat, so the question goes there too.
         await replies.send(
-            msg.chat.id,
+            user.id,
             _(
                 "Which time zone is «{name}» in? Type a city or an offset: "
                 "<i>Алматы</i>, <i>New York</i>, <i>UTC+5</i>."
             ).format(name=esc(client.name)),
         )
-    await query.answer()
+    await answer(query)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import BotCommand, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
@@ -66,6 +68,15 @@ async def pressed_client(
     client = await accessible(repos, user, client_id)
     msg = query.message
     if client is None or user is None or not isinstance(msg, Message):
-        await query.answer(_("This client is not in your team."), show_alert=True)
+        await answer(query, _("This client is not in your team."), show_alert=True)
         return None
     return client, msg, user
+
+
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press, best effort: a stale query (400 after a restart) or a network
+    error must not roll back the handler's committed-to-be work."""
+    with contextlib.suppress(TelegramAPIError, TelegramNetworkError):
+        await query.answer(text, show_alert=show_alert)

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import CAN_INVITE, current_workspace
+from bot.handlers.common import answer
 from bot.leads import workspace_sla
 from bot.outbox import Replies
 from bot.settings import Settings
@@ -116,7 +117,7 @@ async def on_rotate(
     assert isinstance(msg, Message)
     workspace = await _managed_workspace(repos, user, replies, msg.chat.id)
     if workspace is None:
-        await query.answer()
+        await answer(query)
         return
     await repos.workspaces.rotate_intake_secret(workspace.id)
     workspace = await repos.workspaces.get(workspace.id)
@@ -127,7 +128,7 @@ async def on_rotate(
         intake_text(settings, workspace),
         reply_markup=intake_keyboard(),
     )
-    await query.answer(_("The old URL no longer works."), show_alert=True)
+    await answer(query, _("The old URL no longer works."), show_alert=True)
 
 
 @router.message(Command("sla"))

@@ -21,7 +21,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.accounts import current_workspace
 from bot.clients import find_clients
 from bot.clock import Clock
-from bot.handlers.common import pressed_client
+from bot.handlers.clients import card_keyboard, client_card
+from bot.handlers.common import answer, pressed_client
 from bot.i18n import pick_language
 from bot.leads import CALLBACK_KIND, LeadInputError, create_lead, pass_to, respond, workspace_sla
 from bot.leadtext import Contact as ParsedContact
@@ -31,6 +32,7 @@ from bot.settings import Settings
 from bot.storage.records import Client, User, Workspace
 from bot.storage.repositories import Repos
 from bot.views import (
+    CALL_IN_MINUTES,
     LeadCb,
     call_in_keyboard,
     duration,
@@ -114,8 +116,8 @@ async def _create_and_show(
     *,
     received_at: datetime | None = None,
     source: str | None = None,
-) -> None:
-    """Create the lead, or explain what is missing."""
+) -> Client | None:
+    """Create the lead and show its card, or explain what is missing."""
     now = clock.now()
     sla = workspace_sla(workspace, settings.lead_response_sla)
     try:
@@ -134,9 +136,10 @@ async def _create_and_show(
             chat_id,
             _("I could not find the lead's name or contact in that.") + "\n" + lead_example(),
         )
-        return
+        return None
     zone = user.timezone or settings.default_timezone
     await send_lead_card(replies, repos, chat_id, client, zone=zone, now=now, sla=sla)
+    return client
 
 
 def _origin_name(message: Message) -> tuple[str, str | None, datetime | None]:
@@ -185,11 +188,17 @@ async def on_forward_choice(
     assert isinstance(msg, Message)
     if callback_data.action == "nofwd":
         await replies.edit_markup(msg.chat.id, msg.message_id, None)
-        await query.answer()
+        await answer(query)
         return
     original = msg.reply_to_message
     if original is None:
-        await query.answer(_("I no longer see that message; forward it again."), show_alert=True)
+        await answer(query, _("I no longer see that message; forward it again."), show_alert=True)
+        return
+    workspace = await _workspace(repos, user)
+    assert workspace is not None
+    offer_key = f"fwd:{msg.chat.id}:{msg.message_id}"
+    if await repos.intake.by_key(workspace.id, offer_key) is not None:
+        await answer(query, _("This lead is already recorded."))
         return
     name, username, sent_at = _origin_name(original)
     body = original.text or original.caption or ""
@@ -200,10 +209,8 @@ async def on_forward_choice(
     lead = LeadText(name or parsed.name, contacts, body.strip())
     now = clock.now()
     received = sent_at if sent_at and now - sent_at < FRESH_FORWARD else now
-    workspace = await _workspace(repos, user)
-    assert workspace is not None
     await replies.edit_markup(msg.chat.id, msg.message_id, None)
-    await _create_and_show(
+    client = await _create_and_show(
         msg.chat.id,
         lead,
         user,
@@ -215,7 +222,10 @@ async def on_forward_choice(
         received_at=min(received, now),
         source=_("forwarded message"),
     )
-    await query.answer()
+    if client is not None:
+        # A second tap on the same offer finds this and makes no second lead.
+        await repos.intake.record(workspace.id, offer_key, offer_key, client.id, now)
+    await answer(query)
 
 
 @router.message(Command("call"))
@@ -270,6 +280,7 @@ async def on_answered(
     replies: Replies,
     settings: Settings,
     clock: Clock,
+    lang: str,
 ) -> None:
     """Ответил ✅: stop the clock once; a second tap changes nothing."""
     pressed = await pressed_client(query, callback_data.client_id, user, repos)
@@ -277,13 +288,24 @@ async def on_answered(
         return
     client, msg, user = pressed
     if client.first_response_at is not None:
-        await query.answer(
+        await answer(
+            query,
             _("Already recorded: answered in {time}.").format(
                 time=duration(client.first_response_at - (client.received_at or client.created_at))
-            )
+            ),
         )
         return
     result = await respond(repos, client, user.id, clock.now())
+    if callback_data.arg == "card":
+        # Pressed on a /client card: redraw that card, not the lead card.
+        await replies.edit(
+            msg.chat.id,
+            msg.message_id,
+            await client_card(repos, result.client, user, settings, clock.now(), lang),
+            reply_markup=card_keyboard(result.client),
+        )
+        await answer(query, _("Answer recorded"))
+        return
     workspace = await repos.workspaces.get(client.workspace_id)
     assert workspace is not None
     contacts = await repos.clients.contacts(client.id)
@@ -299,7 +321,7 @@ async def on_answered(
             answered_by=user.display_name,
         ),
     )
-    await query.answer(_("Answer recorded"))
+    await answer(query, _("Answer recorded"))
 
 
 @router.callback_query(LeadCb.filter(F.action.in_({"call", "card", "pass"})), F.message)
@@ -320,7 +342,8 @@ async def on_lead_menu(
             m for m in await repos.workspaces.members(client.workspace_id) if m.user_id != user.id
         ]
         if not members:
-            await query.answer(
+            await answer(
+                query,
                 _("Nobody else is in your team yet. Invite a colleague with /invite."),
                 show_alert=True,
             )
@@ -337,7 +360,7 @@ async def on_lead_menu(
         kb.adjust(1)
         markup = kb.as_markup()
     await replies.edit_markup(msg.chat.id, msg.message_id, markup)
-    await query.answer()
+    await answer(query)
 
 
 @router.callback_query(LeadCb.filter(F.action == "callin"), F.message)
@@ -355,9 +378,12 @@ async def on_call_in(
     if pressed is None:
         return
     client, msg, user = pressed
-    minutes = int(callback_data.arg) if callback_data.arg.isdigit() else 30
+    allowed = {str(m) for m in CALL_IN_MINUTES}
+    minutes = int(callback_data.arg) if callback_data.arg in allowed else 30
     now = clock.now()
     due = now + timedelta(minutes=minutes)
+    # One call reminder per lead: a second choice (or a double tap) replaces the first.
+    await repos.reminders.cancel_for_client(client.id, (CALLBACK_KIND,))
     await repos.reminders.add(
         client.workspace_id, CALLBACK_KIND, due, now=now, client_id=client.id, user_id=user.id
     )
@@ -369,7 +395,7 @@ async def on_call_in(
             time=local_time(due, user.timezone or settings.default_timezone, now),
         ),
     )
-    await query.answer()
+    await answer(query)
 
 
 @router.callback_query(LeadCb.filter(F.action == "passto"), F.message)
@@ -389,7 +415,7 @@ async def on_pass_to(
     client, msg, user = pressed
     colleague_id = int(callback_data.arg) if callback_data.arg.lstrip("-").isdigit() else 0
     if await repos.workspaces.membership(client.workspace_id, colleague_id) is None:
-        await query.answer(_("That person is not in your team any more."), show_alert=True)
+        await answer(query, _("That person is not in your team any more."), show_alert=True)
         return
     now = clock.now()
     client = await pass_to(repos, client, colleague_id, now)
@@ -405,7 +431,7 @@ async def on_pass_to(
     )
     lang = pick_language(colleague, None, settings.default_language)
     await _send_passed_card(replies, repos, colleague, client, user, workspace, settings, now, lang)
-    await query.answer()
+    await answer(query)
 
 
 async def _send_passed_card(

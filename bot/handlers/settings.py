@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
-from bot.handlers.common import hours_text, zone_text
+from bot.handlers.common import answer, hours_text, zone_text
 from bot.handlers.onboarding import zone_keyboard, zone_prompt
 from bot.outbox import Replies
 from bot.settings import Settings
@@ -20,6 +20,9 @@ from bot.storage.repositories import Repos
 from bot.worktime import window_text
 
 router = Router(name=__name__)
+# Preferences are personal: they are read and changed in the private chat only.
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
 
 HOLIDAY_COUNTRIES = ("RU", "BY", "KZ", "UZ", "AM", "GE", "RS", "DE", "GB", "US", "AE", "TH")
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
@@ -127,7 +130,7 @@ async def on_settings_button(
     if action == "tz":
         await repos.users.update(user.id, now, awaiting="tz")
         await replies.send(chat_id, zone_prompt(), reply_markup=zone_keyboard(lang, now))
-        await query.answer()
+        await answer(query)
         return
     if action == "work":
         await repos.users.update(user.id, now, awaiting="work")
@@ -138,7 +141,7 @@ async def on_settings_button(
                 "<code>mon-sat 9:30-18:00</code> or just <code>10-19</code>."
             ),
         )
-        await query.answer()
+        await answer(query)
         return
     if action == "quiet":
         await repos.users.update(user.id, now, awaiting="quiet")
@@ -149,7 +152,7 @@ async def on_settings_button(
                 "<code>22-8</code> or <code>23:00-07:30</code>; <code>off</code> turns them off."
             ),
         )
-        await query.answer()
+        await answer(query)
         return
     if action == "hol":
         await replies.edit(
@@ -158,7 +161,7 @@ async def on_settings_button(
             _("Whose public holidays should I skip in working-day counts?"),
             reply_markup=holidays_keyboard(),
         )
-        await query.answer()
+        await answer(query)
         return
     if action == "lang":
         lang = "en" if lang == "ru" else "ru"
@@ -176,4 +179,4 @@ async def on_settings_button(
             settings_text(user, lang, settings.default_timezone, clock),
             reply_markup=settings_keyboard(user),
         )
-        await query.answer(_("Saved"))
+        await answer(query, _("Saved"))

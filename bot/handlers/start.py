@@ -9,10 +9,11 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.accounts import INVITE_PREFIX, join
+from bot.accounts import INVITE_PREFIX, current_workspace, join
 from bot.clock import Clock
 from bot.handlers.common import zone_text
 from bot.handlers.onboarding import zone_keyboard, zone_prompt
+from bot.leads import workspace_sla
 from bot.outbox import Replies
 from bot.settings import Settings
 from bot.storage.records import User
@@ -69,7 +70,11 @@ async def cmd_start(
                 chat_id,
                 _("You are already in the team «{team}».").format(team=esc(result.workspace.name)),
             )
-    sla = settings.lead_response_sla
+    user = await repos.users.get(user.id) or user  # joining may have switched the team
+    found = await current_workspace(repos, user)
+    sla = (
+        workspace_sla(found[0], settings.lead_response_sla) if found else settings.lead_response_sla
+    )
     if user.timezone is None:
         await repos.users.update(user.id, clock.now(), awaiting="tz")
         await replies.send(

@@ -142,9 +142,11 @@ async def on_text(
         )
         await replies.send(
             chat_id,
-            _("✅ Quiet hours: {hours}. Lead alerts still come at once.").format(
-                hours=window_text(start, end)
-            )
+            (
+                _("✅ Quiet hours: {hours}. Lead alerts still come at once.")
+                if user.urgent_in_quiet
+                else _("✅ Quiet hours: {hours}. Lead alerts wait for them to end too.")
+            ).format(hours=window_text(start, end))
             if start is not None and end is not None
             else _("✅ Quiet hours are off."),
         )

@@ -118,7 +118,15 @@ class Alarm:
                     replies = Replies(repos, self.clock)
                     due = await repos.reminders.claim_due(now, self.batch)
                     for reminder in due:
-                        await self.fire(repos, replies, reminder, now)
+                        try:
+                            # A savepoint per row: one reminder that fails to render must not
+                            # roll back (and so hold up) every other one in the batch.
+                            async with session.begin_nested():
+                                await self.fire(repos, replies, reminder, now)
+                        except Exception:
+                            log.exception(
+                                "reminder %s (%s) failed; skipped", reminder.id, reminder.kind
+                            )
                 if not due:
                     break
                 total += len(due)

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import NotificationRow
+from bot.storage.models import NotificationRow, ReminderRow
 from bot.storage.records import Notification, plain
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 BLOCKED = "blocked"
+CANCELLED = "cancelled"
 
 
 class OutboxRepo:
@@ -135,3 +136,16 @@ class OutboxRepo:
             )
             .values(not_before=until)
         )
+
+    async def cancel_for_client_reminders(self, client_id: int, kinds: tuple[str, ...]) -> int:
+        """Drop queued messages of a client's reminders of these kinds (e.g. a ping held for
+        quiet hours whose lead has been answered meanwhile)."""
+        reminder_ids = select(ReminderRow.id).where(
+            ReminderRow.client_id == client_id, ReminderRow.kind.in_(kinds)
+        )
+        result = await self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.state == PENDING, NotificationRow.reminder_id.in_(reminder_ids))
+            .values(state=CANCELLED)
+        )
+        return result.rowcount or 0
