@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -14,6 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
@@ -68,24 +70,28 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token.get_secret_value(), session=session)
 
 
-def apology_for(i18n: I18n, default_language: str):  # type: ignore[no-untyped-def]
-    """Build the message sent when a command failed for good, echoing what the user typed."""
+def apology_for(i18n: I18n, default_language: str) -> Callable[[Update], tuple[int, str] | None]:
+    """Build the message sent when an update failed for good: a typed command is echoed back
+    so nothing the user wrote is lost; a pressed button gets a note in the private chat."""
 
     def apology(update: Update) -> tuple[int, str] | None:
-        message = update.message
-        if message is None or message.chat.type != "private":
+        message, query = update.message, update.callback_query
+        person = message.from_user if message else query.from_user if query else None
+        if person is None:
             return None
-        lang = pick_language(
-            None, getattr(message.from_user, "language_code", None), default_language
-        )
-        with speaking(i18n, lang):
-            from aiogram.utils.i18n import gettext as _
-
-            text = _(
-                "Sorry, something went wrong on my side and this was not saved. Please send it "
-                "again; here is what you wrote:"
-            )
-        return message.chat.id, f"{text}\n\n{message.text or message.caption or ''}"
+        with speaking(i18n, pick_language(None, person.language_code, default_language)):
+            if message is not None and message.chat.type == "private":
+                text = _(
+                    "Sorry, something went wrong on my side and this was not saved. Please send "
+                    "it again; here is what you wrote:"
+                )
+                return message.chat.id, f"{text}\n\n{message.text or message.caption or ''}"
+            if query is not None:
+                return person.id, _(
+                    "Sorry, that button did not work on my side and nothing was changed. "
+                    "Please press it again in a minute."
+                )
+        return None
 
     return apology
 
