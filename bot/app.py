@@ -165,6 +165,9 @@ async def run(app: App) -> None:
     try:
         app.bot_username = await _get_me(app)
         app.dispatcher["bot_username"] = app.bot_username
+        # getUpdates is refused while a webhook is set; pending updates are kept, never dropped.
+        with contextlib.suppress(Exception):
+            await app.bot.delete_webhook(drop_pending_updates=False)
         app.delivery.start()
         app.alarm.start()
         # Whatever fell due while the bot was down goes out now, in due order, marked late.
