@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage
+from sqlalchemy import text
 
 from bot.storage.repositories import Repos
 from bot.views import LeadCb
@@ -148,32 +149,9 @@ async def test_forwarded_message_becomes_a_lead(harness: Harness) -> None:
     }
     [offer] = await harness.send("Здравствуйте! Нужен сайт, бюджет 150000", **forwarded)
     assert "Ольга" in offer.text and offer.reply_parameters is not None
-    query_message = {
-        "message_id": 99,
-        "date": 0,
-        "chat": {"id": 1001, "type": "private"},
-        "from": {"id": 123456, "is_bot": True, "first_name": "Nudge"},
-        "text": offer.text,
-        "reply_to_message": {
-            "message_id": 5,
-            "date": 0,
-            "chat": {"id": 1001, "type": "private"},
-            "from": harness.user(),
-            "text": "Здравствуйте! Нужен сайт, бюджет 150000",
-            **forwarded,
-        },
-    }
-    sent = await harness.feed(
-        {
-            "callback_query": {
-                "id": "1",
-                "from": harness.user(),
-                "chat_instance": "1",
-                "data": LeadCb(action="fwd", client_id=0).pack(),
-                "message": query_message,
-            }
-        }
-    )
+    make = offer.reply_markup.inline_keyboard[0][0].callback_data
+    # The button works from the kept draft, whatever the callback's message carries.
+    sent = await harness.press(make, message_id=99)
     card = next(r for r in sent if isinstance(r, SendMessage))
     assert "Ольга" in card.text and "@olga_k" in card.text and "150000" in card.text
     assert "+7150000" not in card.text
@@ -223,34 +201,16 @@ async def test_double_tap_on_a_forward_offer_makes_one_lead(harness: Harness) ->
         "date": int(harness.clock.now().timestamp()),
         "sender_user": {"id": 556, "is_bot": False, "first_name": "Глеб"},
     }
-    offer = {
-        "message_id": 99,
-        "date": 0,
-        "chat": {"id": 1001, "type": "private"},
-        "from": {"id": 123456, "is_bot": True, "first_name": "Nudge"},
-        "text": "?",
-        "reply_to_message": {
-            "message_id": 5,
-            "date": 0,
-            "chat": {"id": 1001, "type": "private"},
-            "from": harness.user(),
-            "text": "Нужен сайт",
-            "forward_origin": origin,
-        },
-    }
-    for query_id in ("a", "b"):
-        await harness.feed(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": harness.user(),
-                    "chat_instance": "1",
-                    "data": LeadCb(action="fwd", client_id=0).pack(),
-                    "message": offer,
-                }
-            }
-        )
-    assert len(await lead_ids(harness)) == 1
+    [offer] = await harness.send("Нужен сайт", forward_origin=origin)
+    make = offer.reply_markup.inline_keyboard[0][0].callback_data
+    await harness.press(make, message_id=99)
+    await harness.press(make, message_id=99)
+    # Another user cannot use someone else's draft.
+    await onboard(harness, user_id=2002)
+    await harness.press(make, message_id=99, user_id=2002)
+    async with harness.app.db.session() as s:
+        count = await s.scalar(text("SELECT count(*) FROM clients"))
+    assert count == 1
 
 
 async def test_answer_on_a_client_card_keeps_the_card(harness: Harness) -> None:

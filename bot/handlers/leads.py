@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -159,12 +159,25 @@ def _origin_name(message: Message) -> tuple[str, str | None, datetime | None]:
 
 
 @router.message(F.forward_origin, F.chat.type == "private")
-async def on_forward(message: Message, replies: Replies) -> None:
-    """Offer to turn a forwarded client message into a lead (the offer replies to it)."""
-    name, _username, _date = _origin_name(message)
+async def on_forward(
+    message: Message, user: User, repos: Repos, replies: Replies, clock: Clock
+) -> None:
+    """Offer to turn a forwarded client message into a lead; the message is kept as a draft."""
+    name, username, sent_at = _origin_name(message)
+    draft_id = await repos.drafts.add(
+        user.id,
+        "forward",
+        {
+            "name": name,
+            "username": username,
+            "sent_at": sent_at.timestamp() if sent_at else None,
+            "text": message.text or message.caption or "",
+        },
+        clock.now(),
+    )
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=0))
-    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=0))
+    kb.button(text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=draft_id))
+    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=draft_id))
     await replies.send(
         message.chat.id,
         _("Make a lead of this message from {name}?").format(name=esc(name or _("a client"))),
@@ -183,34 +196,30 @@ async def on_forward_choice(
     settings: Settings,
     clock: Clock,
 ) -> None:
-    """Create the lead from the forwarded message the offer replied to."""
+    """Create the lead from the kept forward; taking the draft makes a second tap a no-op."""
     msg = query.message
     assert isinstance(msg, Message)
-    if callback_data.action == "nofwd":
-        await replies.edit_markup(msg.chat.id, msg.message_id, None)
-        await answer(query)
+    draft = await repos.drafts.take(callback_data.client_id, user.id, "forward")
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    if draft is None and callback_data.action == "fwd":
+        await answer(query, _("This lead is already recorded."))
         return
-    original = msg.reply_to_message
-    if original is None:
-        await answer(query, _("I no longer see that message; forward it again."), show_alert=True)
+    if draft is None or callback_data.action == "nofwd":
+        await answer(query)
         return
     workspace = await _workspace(repos, user)
     assert workspace is not None
-    offer_key = f"fwd:{msg.chat.id}:{msg.message_id}"
-    if await repos.intake.by_key(workspace.id, offer_key) is not None:
-        await answer(query, _("This lead is already recorded."))
-        return
-    name, username, sent_at = _origin_name(original)
-    body = original.text or original.caption or ""
+    body = str(draft.get("text") or "")
     parsed = parse_lead_text(body)
     contacts = parsed.contacts
+    username = draft.get("username")
     if username and all(c.value.lower() != username.lower() for c in contacts):
         contacts = (ParsedContact("username", username), *contacts)
-    lead = LeadText(name or parsed.name, contacts, body.strip())
+    lead = LeadText(str(draft.get("name") or "") or parsed.name, contacts, body.strip())
     now = clock.now()
+    sent_at = datetime.fromtimestamp(draft["sent_at"], tz=UTC) if draft.get("sent_at") else None
     received = sent_at if sent_at and now - sent_at < FRESH_FORWARD else now
-    await replies.edit_markup(msg.chat.id, msg.message_id, None)
-    client = await _create_and_show(
+    await _create_and_show(
         msg.chat.id,
         lead,
         user,
@@ -222,9 +231,6 @@ async def on_forward_choice(
         received_at=min(received, now),
         source=_("forwarded message"),
     )
-    if client is not None:
-        # A second tap on the same offer finds this and makes no second lead.
-        await repos.intake.record(workspace.id, offer_key, offer_key, client.id, now)
     await answer(query)
 
 

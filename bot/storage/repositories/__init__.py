@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.repositories.clients import ClientRepo
+from bot.storage.repositories.drafts import DraftRepo
 from bot.storage.repositories.intake import IntakeRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.reminders import ReminderRepo
@@ -25,6 +26,7 @@ class Repos:
         self.clients = ClientRepo(session)
         self.reminders = ReminderRepo(session)
         self.intake = IntakeRepo(session)
+        self.drafts = DraftRepo(session)
 
 
 __all__ = ["Repos"]
