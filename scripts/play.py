@@ -155,6 +155,18 @@ async def main() -> None:
                 },
             },
         )
+        out = await show()
+        offer = next(c for c in out if c["method"] == "sendMessage")
+        make = offer["params"]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        print("> press Сделать лидом")
+        await http.post(
+            "http://127.0.0.1:8091/_control/press",
+            json={
+                "data": make,
+                "user_id": 77,
+                "message_id": offer["response"]["result"]["message_id"],
+            },
+        )
         await show()
     bot.terminate()
     print("bot exit code", bot.wait())
