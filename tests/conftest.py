@@ -17,6 +17,8 @@ from aiogram.types import Update
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.settings import Settings
+from tests.e2e_support import TOKEN as E2E_TOKEN
+from tests.fakeapi import FakeTelegram
 from tests.mocked import BOT_TOKEN, RecordingSession, mocked_bot
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -99,6 +101,13 @@ class Harness:
         return [
             r for r in self.session.requests[before:] if type(r).__name__ != "AnswerCallbackQuery"
         ]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server on 127.0.0.1 for end-to-end tests."""
+    async with FakeTelegram(token=E2E_TOKEN) as server:
+        yield server
 
 
 @pytest.fixture

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotProcess]:
     process = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
     try:

@@ -8,17 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_support import TOKEN, BotProcess, bot_env
+from tests.e2e_support import BotProcess, bot_env
 from tests.fakeapi import Call, FakeTelegram
 
 pytestmark = pytest.mark.e2e
 SLA = "3"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN) as server:
-        yield server
 
 
 @pytest.fixture
