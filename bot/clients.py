@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.fuzzy import best, rank
+from bot.fuzzy import FuzzyIndex
 from bot.leadtext import parse_lead_text
 from bot.storage.records import Client, Contact, User
 from bot.storage.repositories import Repos
@@ -83,14 +83,24 @@ def parse_client_query(text: str) -> ClientQuery:
     return ClientQuery(text.strip())
 
 
-async def find_clients(repos: Repos, workspace_id: int, query: str) -> tuple[list[Client], bool]:
-    """Clients matching a typed name (ё=е, case, small typos); (matches, unique)."""
-    names = await repos.clients.names(workspace_id)
-    candidates = [
-        (cid, [name, *[a for a in aliases.split("\n") if a]]) for cid, name, aliases in names
-    ]
-    keys, unique = best(query, candidates)
-    found = [c for c in [await repos.clients.get(k) for k in keys] if c is not None]
+async def client_index(repos: Repos, workspace_id: int) -> FuzzyIndex[int]:
+    """Every client's name and aliases, ready to match typed names against."""
+    return FuzzyIndex(
+        (cid, [name, *[a for a in aliases.split("\n") if a]])
+        for cid, name, aliases in await repos.clients.names(workspace_id)
+    )
+
+
+async def find_clients(
+    repos: Repos, workspace_id: int, query: str, index: FuzzyIndex[int] | None = None
+) -> tuple[list[Client], bool]:
+    """Clients matching a typed name (ё=е, case, small typos); (matches, unique).
+
+    Pass `index` when trying several queries against the same workspace.
+    """
+    index = index or await client_index(repos, workspace_id)
+    keys, unique = index.best(query)
+    found = await repos.clients.many(keys)
     return found, unique and len(found) == 1
 
 
@@ -98,12 +108,8 @@ async def search_clients(repos: Repos, workspace_id: int, query: str, limit: int
     """Clients ranked by how well they match; every client (newest first) for no query."""
     if not query.strip():
         return (await repos.clients.in_workspace(workspace_id))[:limit]
-    names = await repos.clients.names(workspace_id)
-    candidates = [
-        (cid, [name, *[a for a in aliases.split("\n") if a]]) for cid, name, aliases in names
-    ]
-    ranked = rank(query, candidates, limit=limit)
-    return [c for c in [await repos.clients.get(k) for k, _ in ranked] if c is not None]
+    index = await client_index(repos, workspace_id)
+    return await repos.clients.many([k for k, _ in index.rank(query, limit=limit)])
 
 
 async def accessible(repos: Repos, user: User | None, client_id: int) -> Client | None:

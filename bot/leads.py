@@ -143,18 +143,7 @@ async def still_waiting(repos: Repos, client_id: int) -> Client | None:
 async def pass_to(repos: Repos, client: Client, colleague_id: int, now: datetime) -> Client:
     """Make a colleague the lead's owner; its pending ping goes to them."""
     updated = await repos.clients.update(client.id, now, owner_id=colleague_id)
-    for reminder in await repos.reminders.pending_for_client(client.id):
-        if reminder.kind == SLA_KIND:
-            await repos.reminders.cancel_for_client(client.id, (SLA_KIND,))
-            await repos.reminders.add(
-                client.workspace_id,
-                SLA_KIND,
-                reminder.due_at,
-                now=now,
-                client_id=client.id,
-                user_id=colleague_id,
-                urgent=True,
-            )
+    await repos.reminders.reassign(client.id, SLA_KIND, colleague_id)
     return updated
 
 

@@ -45,7 +45,6 @@ class Poller:
         *,
         allowed_updates: Sequence[str],
         timeout: int = 25,
-        on_failure_reply: object | None = None,
     ) -> None:
         self.bot = bot
         self.dispatcher = dispatcher

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import BotCommand, CallbackQuery, Message
@@ -16,11 +15,6 @@ from bot.storage.records import Client, User
 from bot.storage.repositories import Repos
 from bot.tzinput import describe_zone
 from bot.worktime import window_text
-
-
-def user_zone(user: User, default: str) -> ZoneInfo:
-    """The user's zone, or the bot's default until they choose one."""
-    return ZoneInfo(user.timezone or default)
 
 
 def zone_text(zone: str, lang: str, now: datetime | None = None) -> str:

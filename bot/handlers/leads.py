@@ -19,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import current_workspace
-from bot.clients import find_clients
+from bot.clients import client_index, find_clients
 from bot.clock import Clock
 from bot.handlers.clients import card_keyboard, client_card
 from bot.handlers.common import answer, pressed_client
@@ -256,9 +256,10 @@ async def cmd_call(
         )
         return
     words = text.split()
+    index = await client_index(repos, workspace.id)
     # The longest leading run of words that names exactly one client is the name.
     for cut in range(len(words), 0, -1):
-        found, unique = await find_clients(repos, workspace.id, " ".join(words[:cut]))
+        found, unique = await find_clients(repos, workspace.id, " ".join(words[:cut]), index)
         if unique:
             summary = " ".join(words[cut:])
             result = await respond(

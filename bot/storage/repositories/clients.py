@@ -71,6 +71,18 @@ class ClientRepo:
         row = await self.session.get(ClientRow, client_id)
         return None if row is None else plain(Client, row)
 
+    async def many(self, client_ids: list[int]) -> list[Client]:
+        """Clients by id in one query, in the order given."""
+        if not client_ids:
+            return []
+        rows = {
+            r.id: r
+            for r in await self.session.scalars(
+                select(ClientRow).where(ClientRow.id.in_(client_ids))
+            )
+        }
+        return [plain(Client, rows[i]) for i in client_ids if i in rows]
+
     async def in_workspace(self, workspace_id: int) -> list[Client]:
         """Every client of the workspace, newest first."""
         rows = await self.session.scalars(

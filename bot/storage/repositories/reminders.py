@@ -67,6 +67,18 @@ class ReminderRepo:
         self.changed = self.changed or bool(result.rowcount)
         return result.rowcount or 0
 
+    async def reassign(self, client_id: int, kind: str, user_id: int) -> None:
+        """Send the client's pending items of this kind to another person; due times stay."""
+        await self.session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.client_id == client_id,
+                ReminderRow.state == PENDING,
+                ReminderRow.kind == kind,
+            )
+            .values(user_id=user_id)
+        )
+
     async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
         """Mark due items fired and return them, earliest first (same transaction as sends)."""
         rows = list(
@@ -90,12 +102,3 @@ class ReminderRepo:
         return await self.session.scalar(
             select(func.min(ReminderRow.due_at)).where(ReminderRow.state == PENDING)
         )
-
-    async def pending_for_client(self, client_id: int) -> list[Reminder]:
-        """The client's pending items, earliest first."""
-        rows = await self.session.scalars(
-            select(ReminderRow)
-            .where(ReminderRow.client_id == client_id, ReminderRow.state == PENDING)
-            .order_by(ReminderRow.due_at)
-        )
-        return [plain(Reminder, r) for r in rows]
