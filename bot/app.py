@@ -18,6 +18,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
+from bot.agenda import ensure_digests
 from bot.clock import Clock, SystemClock
 from bot.handlers import build_router
 from bot.handlers.common import commands
@@ -30,6 +31,7 @@ from bot.scheduler.delivery import Delivery
 from bot.scheduler.ratelimit import RateLimiter
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from bot.storage.db import Database, DatabaseError
+from bot.storage.repositories import Repos
 from bot.web import WebDeps, start_web
 
 log = logging.getLogger("nudge")
@@ -115,7 +117,9 @@ def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = 
         i18n=i18n,
         bot_username="",
     )
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(db, clock, delivery, alarm))
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(db, clock, delivery, alarm, default_zone=settings.default_timezone)
+    )
     UserLocaleMiddleware(i18n, settings.default_language).setup(dispatcher)
     dispatcher.include_router(build_router())
     poller = Poller(
@@ -172,6 +176,8 @@ async def run(app: App) -> None:
         app.alarm.start()
         # Whatever fell due while the bot was down goes out now, in due order, marked late.
         await app.alarm.run_due()
+        async with app.db.session() as session:
+            await ensure_digests(Repos(session), app.clock.now(), app.settings.default_timezone)
         await app.alarm.arm()
         if app.settings.intake_port is not None:
             deps = WebDeps(

@@ -104,6 +104,28 @@ async def find_clients(
     return found, unique and len(found) == 1
 
 
+async def leading_client(
+    repos: Repos, workspace_id: int, text: str
+) -> tuple[list[Client], bool, str]:
+    """The client named at the start of a command line: (matches, unique, the rest).
+
+    The cut scoring best wins and, among equal scores, the longer one: "Владимир пт 10:00"
+    names Владимир (a perfect match of one word beats a weaker match of two), while
+    "Иван Петров завтра" keeps both words of the name.
+    """
+    words = text.split()
+    index = await client_index(repos, workspace_id)
+    best_cut, best_score = 0, 0.0
+    for cut in range(len(words), 0, -1):
+        ranked = index.rank(" ".join(words[:cut]), limit=1)
+        if ranked and ranked[0][1] > best_score:
+            best_cut, best_score = cut, ranked[0][1]
+    if best_cut == 0:
+        return [], False, text
+    found, unique = await find_clients(repos, workspace_id, " ".join(words[:best_cut]), index)
+    return found, unique, " ".join(words[best_cut:])
+
+
 async def search_clients(repos: Repos, workspace_id: int, query: str, limit: int) -> list[Client]:
     """Clients ranked by how well they match; every client (newest first) for no query."""
     if not query.strip():

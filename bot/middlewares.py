@@ -11,6 +11,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 
 from bot.accounts import register
+from bot.agenda import digest_key, schedule_digest
 from bot.clock import Clock
 from bot.outbox import Replies
 from bot.scheduler.alarm import Alarm
@@ -41,6 +42,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         delivery: Delivery,
         alarm: Alarm,
         replies_factory: Callable[[Repos, Clock], Replies] = Replies,
+        *,
+        default_zone: str = "UTC",
     ) -> None:
         self.db = db
         self.clock = clock
@@ -48,6 +51,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         self.alarm = alarm
         # Swappable so a benchmark can compare with plain direct answers.
         self.replies_factory = replies_factory
+        self.default_zone = default_zone
 
     async def __call__(
         self,
@@ -81,9 +85,18 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     user = await repos.users.get(tg_user.id)
                 data["user"] = user
             result = await handler(event, data)
+            await self._follow_settings(repos, data.get("user"))
             await repos.updates.mark_processed(event.update_id, self.clock.now())
         if replies.queued:
             self.delivery.poke()
         if repos.reminders.changed:
             await self.alarm.arm()
         return result
+
+    async def _follow_settings(self, repos: Repos, before: Any) -> None:
+        """Re-arm the morning digest when the handler changed what its time depends on."""
+        if before is None:
+            return
+        after = await repos.users.get(before.id)  # identity map: no query unless it changed
+        if digest_key(after) != digest_key(before) and after is not None:
+            await schedule_digest(repos, after, self.clock.now(), self.default_zone)

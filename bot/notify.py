@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date
 
 from bot.accounts import CAN_INVITE
+from bot.agenda import DIGEST_KIND, build_agenda, schedule_digest
+from bot.followup_views import agenda_keyboard, agenda_text, fu_details, fu_keyboard, moment
+from bot.followups import FU_KIND, fire
 from bot.i18n import pick_language, speaking
 from bot.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, still_waiting
 from bot.outbox import Replies
@@ -40,6 +45,10 @@ class Notifier:
             await self._lead(repos, replies, reminder, now)
         elif reminder.kind == CALLBACK_KIND:
             await self._callback(repos, replies, reminder, now)
+        elif reminder.kind == FU_KIND:
+            await self._followup(repos, replies, reminder, now)
+        elif reminder.kind == DIGEST_KIND:
+            await self._digest(repos, replies, reminder, now)
         else:
             log.warning("reminder %s has unknown kind %r; skipped", reminder.id, reminder.kind)
 
@@ -60,13 +69,61 @@ class Notifier:
             markup = lead_keyboard(client.id)
         await self._queue(replies, person, reminder, text, markup, now)
 
+    async def _followup(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """A follow-up has come due: remind its owner, with Done / Snooze / Another time."""
+        fired = await fire(repos, reminder, now)
+        if fired is None:
+            return  # moved, closed, or the chased client has answered
+        fu = fired.followup
+        client = await repos.clients.get(fu.client_id)
+        person = await repos.users.get(fu.user_id)
+        if client is None or person is None or person.blocked_at is not None:
+            return
+        zone = person.timezone or self.settings.default_timezone
+        lang = pick_language(person, None, self.settings.default_language)
+        with speaking(self.i18n, lang):
+            text = fu_details(fu, client, zone, lang, now)
+            if fired.next is not None:
+                text += "\n" + _("Next reminder: {when}.").format(
+                    when=moment(fired.next.due_at, zone, lang)
+                )
+            text += self._late(reminder, now)
+            markup = fu_keyboard(fu)
+        await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _digest(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """The morning digest: the day's agenda and silent clients; nothing on an empty day."""
+        person = await repos.users.get(reminder.user_id) if reminder.user_id else None
+        if person is None:
+            return
+        # Tomorrow's digest is armed first, so an empty day or an error still keeps the habit.
+        await schedule_digest(repos, person, now, self.settings.default_timezone)
+        if person.blocked_at is not None:
+            return
+        agenda = await build_agenda(repos, person, now, self.settings.default_timezone, silent=True)
+        if agenda.empty and not agenda.silent:
+            return
+        zone = person.timezone or self.settings.default_timezone
+        lang = pick_language(person, None, self.settings.default_language)
+        with speaking(self.i18n, lang):
+            title = _("☀️ Good morning! Your day, {date}:").format(
+                date=format_date(now.astimezone(ZoneInfo(zone)), "EEE d MMMM", locale=lang)
+            )
+            text = agenda_text(agenda, title, zone, lang)
+            markup = agenda_keyboard(agenda)
+        await self._queue(replies, person, reminder, text, markup, now)
+
     async def _queue(
         self,
         replies: Replies,
         person: User,
         reminder: Reminder,
         text: str,
-        markup: InlineKeyboardMarkup,
+        markup: InlineKeyboardMarkup | None,
         now: datetime,
     ) -> None:
         """Put the reminder's message in the outbox, held back for quiet hours if it may be."""

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import clients, intake, leads, settings, start, team, text_input
+from bot.handlers import (
+    agenda,
+    clients,
+    followups,
+    intake,
+    leads,
+    settings,
+    start,
+    team,
+    text_input,
+)
 from bot.handlers import help as help_
 
-ORDER = (start, help_, settings, team, leads, clients, intake, text_input)
+ORDER = (start, help_, settings, team, leads, clients, intake, followups, agenda, text_input)
 
 
 def build_router() -> Router:

@@ -29,6 +29,10 @@ def help_text() -> str:
                 "<code>/client Ivan tz Asia/Almaty</code>"
             ),
             _("/call — log a call: <code>/call Ivan agreed on the brief</code>"),
+            _("/fu — a follow-up: <code>/fu Ivan tomorrow 11:00 send the proposal</code>"),
+            _("<code>/fu Ivan chase</code> — remind until the client answers"),
+            _("<code>/fu Ivan every Mon 10:00 report</code> — a recurring follow-up"),
+            _("/today, /week — what is due and overdue; /followups — all follow-ups"),
             _("/intake — the URL your website posts leads to"),
             _("/sla — how long a lead may wait: <code>/sla 10</code>"),
             _("/settings — time zone, working hours, quiet hours, language"),

@@ -169,7 +169,10 @@ class ReminderRow(Base):
     """Anything that falls due at a UTC instant; the scheduler only wakes up for these."""
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_state_due", "state", "due_at"),
+        Index("ix_reminders_user_kind_state", "user_id", "kind", "state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -186,11 +189,47 @@ class ReminderRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FollowUpRow(Base):
+    """One dated follow-up about a client; a chase step or a recurring occurrence is one row.
+
+    Rows of one chase or one recurring series share `series_id` (the first row's id); the next
+    row is made when the current one fires, so only one row of a series is ever pending.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_user_state_due", "user_id", "state", "due_at"),
+        Index("ix_followups_series", "series_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    what: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(16), default="once")
+    series_id: Mapped[int | None] = mapped_column(Integer)
+    rule: Mapped[str | None] = mapped_column(String(200))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reminder_id: Mapped[int | None] = mapped_column(Integer)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class NotificationRow(Base):
     """One message owed to one chat: the outbox, kept until Telegram accepted it."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_state_not_before", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_notifications_state_not_before", "state", "not_before"),
+        # A reply to a reminder is traced back to it by the message it replies to.
+        Index("ix_notifications_chat_message", "chat_id", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)

@@ -154,3 +154,29 @@ class Notification:
     def payload_dict(self) -> dict[str, Any]:
         """The stored Bot API parameters."""
         return json.loads(self.payload)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A dated follow-up about a client (one chase step or one recurring occurrence)."""
+
+    id: int
+    workspace_id: int
+    client_id: int
+    user_id: int
+    what: str
+    mode: str
+    series_id: int | None
+    rule: str | None
+    zone: str | None
+    step: int
+    started_at: datetime | None
+    due_at: datetime
+    state: str
+    reminder_id: int | None
+    fired_at: datetime | None
+
+    @property
+    def series(self) -> int:
+        """The id shared by every row of this chase or recurring series."""
+        return self.series_id or self.id

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.repositories.clients import ClientRepo
 from bot.storage.repositories.drafts import DraftRepo
+from bot.storage.repositories.followups import FollowUpRepo
 from bot.storage.repositories.intake import IntakeRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.reminders import ReminderRepo
@@ -27,6 +28,7 @@ class Repos:
         self.reminders = ReminderRepo(session)
         self.intake = IntakeRepo(session)
         self.drafts = DraftRepo(session)
+        self.followups = FollowUpRepo(session)
 
 
 __all__ = ["Repos"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -194,6 +194,14 @@ class ClientRepo:
         )
         return [plain(Touch, r) for r in rows]
 
+    async def last_touch(self, client_id: int, direction: str) -> datetime | None:
+        """When the latest touch in this direction happened ("in" = from the client)."""
+        return await self.session.scalar(
+            select(func.max(TouchRow.at)).where(
+                TouchRow.client_id == client_id, TouchRow.direction == direction
+            )
+        )
+
     async def waiting_leads(self, workspace_id: int) -> list[Client]:
         """Leads with no answer yet, oldest first."""
         rows = await self.session.scalars(
@@ -206,3 +214,30 @@ class ClientRepo:
             .order_by(ClientRow.received_at)
         )
         return [plain(Client, r) for r in rows]
+
+    async def silent(
+        self, workspace_id: int, owner_id: int, before: datetime, limit: int = 20
+    ) -> tuple[list[tuple[int, str, datetime]], int]:
+        """Active clients of this owner with no touch since `before`: (id, name, last), total."""
+        last = func.coalesce(ClientRow.last_touch_at, ClientRow.created_at)
+        where = (
+            ClientRow.workspace_id == workspace_id,
+            ClientRow.status == "active",
+            (ClientRow.owner_id == owner_id) | ClientRow.owner_id.is_(None),
+            last < before,
+        )
+        total = (
+            await self.session.scalar(select(func.count()).select_from(ClientRow).where(*where))
+            or 0
+        )
+        rows = await self.session.execute(
+            select(ClientRow.id, ClientRow.name, last).where(*where).order_by(last).limit(limit)
+        )
+        return [(r[0], r[1], _aware(r[2])) for r in rows], total
+
+
+def _aware(value: datetime | str) -> datetime:
+    """coalesce() bypasses the column type, so SQLite hands back a naive UTC value."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -149,3 +149,11 @@ class OutboxRepo:
             .values(state=CANCELLED)
         )
         return result.rowcount or 0
+
+    async def reminder_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The reminder whose message this is (for a reply that reschedules it), or None."""
+        return await self.session.scalar(
+            select(NotificationRow.reminder_id)
+            .where(NotificationRow.chat_id == chat_id, NotificationRow.message_id == message_id)
+            .limit(1)
+        )

@@ -67,6 +67,46 @@ class ReminderRepo:
         self.changed = self.changed or bool(result.rowcount)
         return result.rowcount or 0
 
+    async def get(self, reminder_id: int) -> Reminder | None:
+        """One due item by id."""
+        row = await self.session.get(ReminderRow, reminder_id)
+        return plain(Reminder, row) if row is not None else None
+
+    async def cancel(self, reminder_id: int | None) -> None:
+        """Cancel one pending item (no-op for None or one already fired)."""
+        if reminder_id is None:
+            return
+        result = await self.session.execute(
+            update(ReminderRow)
+            .where(ReminderRow.id == reminder_id, ReminderRow.state == PENDING)
+            .values(state=CANCELLED)
+        )
+        self.changed = self.changed or bool(result.rowcount)
+
+    async def cancel_for_user(self, user_id: int, kind: str) -> int:
+        """Cancel the person's pending items of this kind."""
+        result = await self.session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.user_id == user_id,
+                ReminderRow.state == PENDING,
+                ReminderRow.kind == kind,
+            )
+            .values(state=CANCELLED)
+        )
+        self.changed = self.changed or bool(result.rowcount)
+        return result.rowcount or 0
+
+    async def users_with_pending(self, kind: str) -> set[int]:
+        """Who has a pending item of this kind."""
+        return set(
+            await self.session.scalars(
+                select(ReminderRow.user_id).where(
+                    ReminderRow.state == PENDING, ReminderRow.kind == kind
+                )
+            )
+        )
+
     async def reassign(self, client_id: int, kind: str, user_id: int) -> None:
         """Send the client's pending items of this kind to another person; due times stay."""
         await self.session.execute(

@@ -99,3 +99,8 @@ class UserRepo:
             return {}
         rows = await self.session.scalars(select(UserRow).where(UserRow.id.in_(user_ids)))
         return {row.id: plain(User, row) for row in rows}
+
+    async def reachable(self) -> list[User]:
+        """Everyone who has not blocked the bot."""
+        rows = await self.session.scalars(select(UserRow).where(UserRow.blocked_at.is_(None)))
+        return [plain(User, row) for row in rows]

@@ -1,0 +1,628 @@
+"""/fu and /followups, the buttons on reminders, and typed or replied dates that move them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.accounts import current_workspace
+from bot.align import align, is_inside
+from bot.clients import accessible, leading_client
+from bot.clock import Clock
+from bot.followup_views import (
+    FuCb,
+    align_keyboard,
+    both_clocks,
+    fu_details,
+    fu_keyboard,
+    fu_line,
+    moment,
+    quick_label,
+    repeat_text,
+    when_keyboard,
+)
+from bot.followups import (
+    CHASE_STEPS,
+    CHASE_WORDS,
+    FollowUpError,
+    change_rule,
+    client_replied,
+    client_window,
+    followup_of_message,
+    mark_done,
+    quick_time,
+    read_when,
+    reschedule,
+    schedule_once,
+    start_chase,
+    start_repeat,
+    stop_series,
+)
+from bot.handlers.common import answer
+from bot.outbox import Replies
+from bot.recurrence import parse_recurrence
+from bot.settings import Settings
+from bot.storage.records import Client, FollowUp, User
+from bot.storage.repositories import Repos
+from bot.storage.repositories.followups import OPEN
+from bot.views import esc
+from bot.worktime import window_text
+
+router = Router(name=__name__)
+
+DRAFT_KIND = "fu"
+LIST_LIMIT = 30
+
+
+def fu_example() -> str:
+    """The right forms of /fu."""
+    return _(
+        "Examples:\n<code>/fu Ivan tomorrow 11:00 send the proposal</code>\n"
+        "<code>/fu Ivan chase</code> — remind until the client answers\n"
+        "<code>/fu Ivan every Mon 10:00 report</code>"
+    )
+
+
+def date_example() -> str:
+    """The right forms of a date."""
+    return _(
+        "Type a date, e.g. <code>tomorrow at 11</code>, <code>in 2 hours</code>, "
+        "<code>Fri 15:00</code>, <code>3.12 at 12</code>."
+    )
+
+
+def error_text(exc: FollowUpError) -> str:
+    """One clear message per kind of refusal."""
+    if exc.code == "past":
+        return _("That moment has already passed.") + " " + date_example()
+    if exc.code == "chasing":
+        return _("A chase for this client is already running; it stops when they answer.")
+    return _("This follow-up is already closed.")
+
+
+async def _workspace_id(repos: Repos, user: User | None) -> int | None:
+    """The id of the workspace the user works in now."""
+    found = await current_workspace(repos, user) if user is not None else None
+    return found[0].id if found else None
+
+
+@router.message(Command("fu"))
+async def cmd_fu(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """`/fu <client> <when> [what]`, `/fu <client> chase`, `/fu <client> every Mon 10:00`."""
+    workspace_id = await _workspace_id(repos, user)
+    if workspace_id is None or user is None:
+        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+        return
+    text = (command.args or "").strip()
+    if not text:
+        await replies.send(message.chat.id, _("Whom to follow up, and when?") + "\n" + fu_example())
+        return
+    found, unique, rest = await leading_client(repos, workspace_id, text)
+    if found and unique:
+        await plan(message.chat.id, user, found[0], rest, repos, replies, settings, clock, lang)
+        return
+    if found:
+        draft_id = await repos.drafts.add(user.id, DRAFT_KIND, {"what": rest}, clock.now())
+        kb = InlineKeyboardBuilder()
+        for client in found:
+            kb.button(
+                text=client.name,
+                callback_data=FuCb(action="pick", id=draft_id, arg=str(client.id)),
+            )
+        kb.adjust(1)
+        name = text[: len(text) - len(rest)].strip() if rest else text
+        await replies.send(
+            message.chat.id,
+            _("Several clients match «{name}». Which one?").format(name=esc(name)),
+            reply_markup=kb.as_markup(),
+        )
+        return
+    await replies.send(
+        message.chat.id,
+        _("I did not find a client in «{text}». /clients lists them.").format(text=esc(text))
+        + "\n"
+        + fu_example(),
+    )
+
+
+async def plan(
+    chat_id: int,
+    user: User,
+    client: Client,
+    text: str,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """Read what the manager wants for this client: a chase, a series, or one date."""
+    now = clock.now()
+    my_zone = user.timezone or settings.default_timezone
+    words = text.split()
+    if any(w.lower() in CHASE_WORDS for w in words):
+        what = " ".join(w for w in words if w.lower() not in CHASE_WORDS)
+        window = client_window(client, user, settings.default_timezone)
+        try:
+            fu = await start_chase(repos, client, user, window, what, now)
+        except FollowUpError as exc:
+            await replies.send(chat_id, error_text(exc))
+            return
+        await replies.send(
+            chat_id,
+            _(
+                "🔁 Chasing «{name}»: {total} reminders (next working day, 3 days, a week, "
+                "two weeks, a month, three months) until they answer.\nFirst: {when}."
+            ).format(
+                name=esc(client.name),
+                total=CHASE_STEPS,
+                when=both_clocks(fu.due_at, client.timezone or my_zone, my_zone, lang),
+            ),
+        )
+        return
+    found = parse_recurrence(
+        text,
+        workday_start=time(user.work_start_min // 60, user.work_start_min % 60),
+    )
+    if found is not None:
+        fu = await start_repeat(repos, client, user, found.recurrence, my_zone, found.rest, now)
+        await replies.send(
+            chat_id,
+            _("🔁 «{name}»: {rule}{what}.\nNext: {when}. ⏹ Stop on any reminder ends it.").format(
+                name=esc(client.name),
+                rule=repeat_text(found.recurrence.rule, lang),
+                what=" — " + esc(found.rest) if found.rest else "",
+                when=moment(fu.due_at, my_zone, lang),
+            ),
+        )
+        return
+    at, what = read_when(text, user, now, settings.default_timezone)
+    if at is None:
+        draft_id = await repos.drafts.add(
+            user.id, DRAFT_KIND, {"client": client.id, "what": text}, now
+        )
+        await repos.users.update(user.id, now, awaiting=f"fuwhen:{draft_id}")
+        await replies.send(
+            chat_id,
+            _("When should I remind you about «{name}»?").format(name=esc(client.name))
+            + "\n"
+            + date_example(),
+            reply_markup=when_keyboard(draft_id),
+        )
+        return
+    await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
+
+
+async def schedule_at(
+    chat_id: int,
+    user: User,
+    client: Client,
+    at: datetime,
+    what: str,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    now: datetime,
+    lang: str,
+) -> FollowUp | None:
+    """Store a one-off follow-up and confirm it; offer the client's working hours if outside."""
+    try:
+        fu = await schedule_once(repos, client, user, at, what, now)
+    except FollowUpError as exc:
+        await replies.send(chat_id, error_text(exc))
+        return None
+    text, markup = confirmation(fu, client, user, settings, lang)
+    await replies.send(chat_id, text, reply_markup=markup)
+    return fu
+
+
+def confirmation(
+    fu: FollowUp, client: Client, user: User, settings: Settings, lang: str
+) -> tuple[str, Any]:
+    """ "Follow-up set" with both clocks, and the offer to move it into the client's day."""
+    my_zone = user.timezone or settings.default_timezone
+    client_zone = client.timezone or my_zone
+    text = _("🔔 Follow-up «{name}»: {when}").format(
+        name=esc(client.name), when=both_clocks(fu.due_at, client_zone, my_zone, lang)
+    )
+    if fu.what:
+        text += "\n" + esc(fu.what)
+    window = client_window(client, user, settings.default_timezone)
+    if is_inside(fu.due_at, window):
+        return text, None
+    proposed = align(fu.due_at, window)
+    text += "\n\n" + _(
+        "⚠️ That is outside «{name}»'s working day ({hours}, days off and holidays "
+        "of {country} skipped). Move it to {when}?"
+    ).format(
+        name=esc(client.name),
+        hours=window_text(window.start_min, window.end_min),
+        country=window.country,
+        when=both_clocks(proposed, client_zone, my_zone, lang),
+    )
+    return text, align_keyboard(fu.id, proposed, moment(proposed, client_zone, lang))
+
+
+async def _pressed_fu(
+    query: CallbackQuery, fu_id: int, user: User | None, repos: Repos
+) -> tuple[FollowUp, Client, Message, User] | None:
+    """The follow-up a button is about, if the presser may act on it (checked every press)."""
+    fu = await repos.followups.get(fu_id)
+    client = await accessible(repos, user, fu.client_id) if fu is not None else None
+    msg = query.message
+    if fu is None or client is None or user is None or not isinstance(msg, Message):
+        await answer(query, _("This follow-up is not yours."), show_alert=True)
+        return None
+    return fu, client, msg, user
+
+
+@router.callback_query(FuCb.filter(F.action.in_({"when", "pick"})), F.message)
+async def on_draft_button(
+    query: CallbackQuery,
+    callback_data: FuCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """A quick answer to "when?", or the client picked among several matches."""
+    msg = query.message
+    if user is None or not isinstance(msg, Message):
+        await answer(query)
+        return
+    draft = await repos.drafts.take(callback_data.id, user.id, DRAFT_KIND)
+    if draft is None:
+        await answer(query, _("Already done."))
+        return
+    client_id = int(callback_data.arg) if callback_data.action == "pick" else draft.get("client")
+    client = await accessible(repos, user, client_id) if isinstance(client_id, int) else None
+    if client is None:
+        await answer(query, _("This client is not in your team."), show_alert=True)
+        return
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    if callback_data.action == "pick":
+        await plan(msg.chat.id, user, client, draft["what"], repos, replies, settings, clock, lang)
+    else:
+        now = clock.now()
+        if user.awaiting == f"fuwhen:{callback_data.id}":
+            await repos.users.update(user.id, now, awaiting=None)
+        at = quick_time(callback_data.arg, user, now, settings.default_timezone)
+        await schedule_at(
+            msg.chat.id, user, client, at, draft["what"], repos, replies, settings, now, lang
+        )
+    await answer(query)
+
+
+@router.callback_query(FuCb.filter(F.action == "next"), F.message)
+async def on_next_button(
+    query: CallbackQuery,
+    callback_data: FuCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """The answer to "what's next?": a follow-up in 3 days, or nothing for now."""
+    msg = query.message
+    client = await accessible(repos, user, callback_data.id)
+    if user is None or client is None or not isinstance(msg, Message):
+        await answer(query, _("This client is not in your team."), show_alert=True)
+        return
+    now = clock.now()
+    if user.awaiting == f"next:{client.id}":
+        await repos.users.update(user.id, now, awaiting=None)
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    if callback_data.arg == "3d":
+        at = quick_time("3d", user, now, settings.default_timezone)
+        await schedule_at(msg.chat.id, user, client, at, "", repos, replies, settings, now, lang)
+    else:
+        await replies.send(
+            msg.chat.id, _("OK, no next step for «{name}» for now.").format(name=esc(client.name))
+        )
+    await answer(query)
+
+
+@router.callback_query(
+    FuCb.filter(F.action.in_({"done", "replied", "snz", "at", "stop", "open", "align", "keep"})),
+    F.message,
+)
+async def on_followup_button(
+    query: CallbackQuery,
+    callback_data: FuCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """Done, client replied, snooze, another time, stop, open, and the alignment offer."""
+    pressed = await _pressed_fu(query, callback_data.id, user, repos)
+    if pressed is None:
+        return
+    fu, client, msg, user = pressed
+    now, action = clock.now(), callback_data.action
+    my_zone = user.timezone or settings.default_timezone
+    if action == "open":
+        await replies.send(
+            msg.chat.id,
+            fu_details(fu, client, my_zone, lang, now),
+            reply_markup=fu_keyboard(fu) if fu.state in OPEN else None,
+        )
+        await answer(query)
+        return
+    if fu.state not in OPEN:
+        await replies.edit_markup(msg.chat.id, msg.message_id, None)
+        await answer(query, _("This follow-up is already closed."))
+        return
+    shown = msg.html_text if msg.text else ""
+    try:
+        if action == "done":
+            await mark_done(repos, fu, now)
+            await replies.edit(msg.chat.id, msg.message_id, shown + "\n\n" + _("✅ Done."))
+            if fu.mode == "once":
+                await ask_next(msg.chat.id, user, client, repos, replies, now)
+            await answer(query, _("Done"))
+        elif action == "replied":
+            stopped = await client_replied(repos, client, user.id, now)
+            await replies.edit(
+                msg.chat.id,
+                msg.message_id,
+                shown
+                + "\n\n"
+                + _("💬 «{name}» replied: the chase is stopped.").format(name=esc(client.name)),
+            )
+            await answer(query, _("Chase stopped") if stopped else _("Reply logged"))
+        elif action == "snz":
+            at = quick_time(callback_data.arg, user, now, settings.default_timezone)
+            moved = await reschedule(repos, fu, at, now)
+            note = _("⏰ Snoozed until {when}.").format(when=moment(moved.due_at, my_zone, lang))
+            await replies.edit(msg.chat.id, msg.message_id, shown + "\n\n" + note)
+            await answer(query, note)
+        elif action == "at":
+            await repos.users.update(user.id, now, awaiting=f"fuat:{fu.id}")
+            await replies.send(
+                msg.chat.id,
+                _("When should I remind you about «{name}»?").format(name=esc(client.name))
+                + "\n"
+                + date_example()
+                + (
+                    " " + _("Or a new rule: <code>every Tue 11:00</code>.")
+                    if fu.mode == "repeat"
+                    else ""
+                ),
+            )
+            await answer(query)
+        elif action == "stop":
+            await stop_series(repos, fu, now)
+            await replies.edit(
+                msg.chat.id,
+                msg.message_id,
+                shown + "\n\n" + _("⏹ Stopped: no more reminders of this series."),
+            )
+            await answer(query, _("Stopped"))
+        elif action == "align":
+            proposed = datetime.fromtimestamp(int(callback_data.arg), tz=UTC)
+            moved = await reschedule(repos, fu, proposed, now)
+            text, _markup = confirmation(moved, client, user, settings, lang)
+            await replies.edit(msg.chat.id, msg.message_id, text)
+            await answer(query, _("Moved"))
+        elif action == "keep":
+            await replies.edit_markup(msg.chat.id, msg.message_id, None)
+            await answer(query, _("Kept as it is"))
+    except FollowUpError as exc:
+        await answer(query, error_text(exc).split("<code>")[0], show_alert=True)
+
+
+async def ask_next(
+    chat_id: int, user: User, client: Client, repos: Repos, replies: Replies, now: datetime
+) -> None:
+    """After a Done: ask once what the next step with this client is."""
+    await repos.users.update(user.id, now, awaiting=f"next:{client.id}")
+    kb = InlineKeyboardBuilder()
+    kb.button(text=quick_label("3d"), callback_data=FuCb(action="next", id=client.id, arg="3d"))
+    kb.button(text=_("Nothing for now"), callback_data=FuCb(action="next", id=client.id, arg="no"))
+    kb.adjust(2)
+    await replies.send(
+        chat_id,
+        _(
+            "What's next with «{name}»? Type the step with a date, e.g. "
+            "<code>send the contract tomorrow at 12</code>."
+        ).format(name=esc(client.name)),
+        reply_markup=kb.as_markup(),
+    )
+
+
+async def _awaited(message: Message, user: User | None) -> bool | dict[str, Any]:
+    """Text answering a follow-up question the bot asked (when? / what's next?)."""
+    if user is None or not user.awaiting or message.text is None or message.text.startswith("/"):
+        return False
+    kind, _sep, ref = user.awaiting.partition(":")
+    if kind not in ("fuwhen", "fuat", "next") or not ref.isdigit():
+        return False
+    return {"asked": kind, "ref": int(ref)}
+
+
+@router.message(F.chat.type == "private", _awaited)
+async def on_awaited_text(
+    message: Message,
+    asked: str,
+    ref: int,
+    user: User,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """A typed date for a follow-up, or the next step after a Done."""
+    assert message.text is not None
+    text, now, chat_id = message.text.strip(), clock.now(), message.chat.id
+    if asked == "fuat":
+        fu = await repos.followups.get(ref)
+        if fu is None or fu.state not in OPEN:
+            await repos.users.update(user.id, now, awaiting=None)
+            await replies.send(chat_id, _("This follow-up is already closed."))
+            return
+        if await move_to_text(chat_id, fu, text, user, repos, replies, settings, now, lang):
+            await repos.users.update(user.id, now, awaiting=None)
+        return
+    if asked == "fuwhen":
+        at, _rest = read_when(text, user, now, settings.default_timezone)
+        if at is None:
+            await replies.send(
+                chat_id,
+                _("I did not find a date in «{text}».").format(text=esc(text))
+                + " "
+                + date_example(),
+            )
+            return
+        draft = await repos.drafts.take(ref, user.id, DRAFT_KIND)
+        await repos.users.update(user.id, now, awaiting=None)
+        client = await accessible(repos, user, draft.get("client")) if draft else None
+        if draft is None or client is None:
+            await replies.send(chat_id, _("Already done."))
+            return
+        what = " ".join(filter(None, [draft.get("what", ""), _rest]))
+        await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
+        return
+    client = await accessible(repos, user, ref)
+    await repos.users.update(user.id, now, awaiting=None)
+    if client is None:
+        await replies.send(chat_id, _("This client is not in your team."))
+        return
+    at, what = read_when(text, user, now, settings.default_timezone)
+    await repos.clients.update(
+        client.id, now, next_step=(what or text)[:1000], next_step_who="us", next_step_at=at
+    )
+    if at is None:
+        await plan(chat_id, user, client, text, repos, replies, settings, clock, lang)
+        return
+    await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
+
+
+async def move_to_text(
+    chat_id: int,
+    fu: FollowUp,
+    text: str,
+    user: User,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    now: datetime,
+    lang: str,
+) -> bool:
+    """Move a follow-up to a typed date (or give a series a new rule); False if not understood."""
+    client = await repos.clients.get(fu.client_id)
+    assert client is not None
+    my_zone = user.timezone or settings.default_timezone
+    try:
+        found = parse_recurrence(text) if fu.mode == "repeat" else None
+        if found is not None:
+            moved = await change_rule(repos, fu, found.recurrence, now)
+            await replies.send(
+                chat_id,
+                _("🔁 «{name}» now repeats {rule}. Next: {when}.").format(
+                    name=esc(client.name),
+                    rule=repeat_text(found.recurrence.rule, lang),
+                    when=moment(moved.due_at, my_zone, lang),
+                ),
+            )
+            return True
+        at, _rest = read_when(text, user, now, settings.default_timezone)
+        if at is None:
+            await replies.send(
+                chat_id,
+                _("I did not find a date in «{text}».").format(text=esc(text))
+                + " "
+                + date_example(),
+            )
+            return False
+        moved = await reschedule(repos, fu, at, now)
+    except FollowUpError as exc:
+        await replies.send(chat_id, error_text(exc))
+        return False
+    await replies.send(
+        chat_id,
+        _("🗓 «{name}» moved to {when}.").format(
+            name=esc(client.name),
+            when=both_clocks(moved.due_at, client.timezone or my_zone, my_zone, lang),
+        ),
+    )
+    return True
+
+
+@router.message(F.chat.type == "private", F.reply_to_message, F.text, ~F.text.startswith("/"))
+async def on_reply_to_reminder(
+    message: Message,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """A reply to a follow-up reminder with a date («завтра в 11») reschedules it."""
+    reply_to = message.reply_to_message
+    assert reply_to is not None and message.text is not None
+    fu = await followup_of_message(repos, message.chat.id, reply_to.message_id)
+    if fu is None or user is None or fu.user_id != user.id:
+        raise SkipHandler
+    if fu.state not in OPEN:
+        await replies.send(message.chat.id, _("This follow-up is already closed."))
+        return
+    await move_to_text(
+        message.chat.id, fu, message.text.strip(), user, repos, replies, settings, clock.now(), lang
+    )
+
+
+@router.message(Command("followups"))
+async def cmd_followups(
+    message: Message,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    lang: str,
+) -> None:
+    """Every open follow-up of the user, each with a button to open, move or stop it."""
+    if user is None:
+        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+        return
+    items = await repos.followups.open_for_user(user.id, limit=LIST_LIMIT)
+    if not items:
+        await replies.send(message.chat.id, _("No follow-ups scheduled.") + "\n" + fu_example())
+        return
+    zone = user.timezone or settings.default_timezone
+    clients = {c.id: c for c in await repos.clients.many(sorted({f.client_id for f in items}))}
+    total = await repos.followups.count_open(user.id)
+    lines = [_("<b>Follow-ups</b>: {n}").format(n=total)]
+    lines += [fu_line(f, clients.get(f.client_id), zone, lang) for f in items]
+    kb = InlineKeyboardBuilder()
+    for f in items:
+        client = clients.get(f.client_id)
+        kb.button(
+            text=(client.name if client else "—")[:60], callback_data=FuCb(action="open", id=f.id)
+        )
+    kb.adjust(2)
+    await replies.send(message.chat.id, "\n".join(lines), reply_markup=kb.as_markup())
