@@ -30,17 +30,7 @@ __all__ = ["Recurrence", "RecurrenceFound", "next_occurrence", "parse_recurrence
 _FREQS: dict[str, int] = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _RULE_KEYS = frozenset(
-    {
-        "FREQ",
-        "INTERVAL",
-        "BYDAY",
-        "BYMONTHDAY",
-        "BYSETPOS",
-        "BYHOUR",
-        "BYMINUTE",
-        "BYSECOND",
-        "WKST",
-    }
+    "FREQ INTERVAL BYDAY BYMONTHDAY BYSETPOS BYHOUR BYMINUTE BYSECOND WKST".split()
 )
 _WORKWEEK = (1, 2, 3, 4, 5)
 _WEEKEND = (6, 7)
@@ -158,7 +148,8 @@ class RecurrenceFound:
 
 # --- reading text -------------------------------------------------------------------------------
 
-_F = re.IGNORECASE
+# Patterns are lower-case and run over a lower-cased copy of the text (see _fold): compiling them
+# case-insensitively costs noticeably more at import, with the Cyrillic alternations.
 
 _NUMBER_WORDS: dict[str, int] = {
     "одну": 1,
@@ -198,12 +189,12 @@ _ORDINAL_STEMS: tuple[tuple[str, int], ...] = (
     ("4th", 4),
 )
 _ORD = (
-    r"втор(?:ой|ую|ое|ая|ого)|трет(?:ий|ью|ье|ья|его)|четв[её]рт(?:ый|ую|ое|ая|ого)|"
+    r"втор(?:ой|ую|ое|ая|ого)|трет(?:ий|ью|ье|ья|его)|четверт(?:ый|ую|ое|ая|ого)|"
     r"other|second|2nd|third|3rd|fourth|4th"
 )
 _NUM = r"\d{1,3}|" + "|".join(_NUMBER_WORDS)
 
-# Weekday stems: matching by prefix covers every grammatical form the token lets through.
+# Weekday stems: matching by prefix covers every grammatical form the pattern lets through.
 _WEEKDAY_STEMS: tuple[tuple[str, ...], ...] = (
     ("понедельник", "пн", "mon"),
     ("вторник", "вт", "tue"),
@@ -213,41 +204,29 @@ _WEEKDAY_STEMS: tuple[tuple[str, ...], ...] = (
     ("суббот", "сб", "sat"),
     ("воскресень", "вс", "sun"),
 )
+# Plurals read as a habit on their own: «по понедельникам», "mondays".
+_PLURAL_ENDINGS = ("ам", "ям", "days")
 _WD = (
-    r"(?:понедельник(?:ам|а|у|ом|е)?|вторник(?:ам|а|у|ом|е)?|сред(?:ам|а|у|ы|е|ой)|"
-    r"четверг(?:ам|а|у|ом|е)?|пятниц(?:ам|а|у|ы|е|ей)|суббот(?:ам|а|у|ы|е|ой)|"
-    r"воскресень(?:ям|е|я|ю|ем)|пн|вт|ср|чт|пт|сб|вс|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)"
-    r"\.?(?!\w)"
+    r"(?:(?:понедельник|вторник|четверг)(?:ам|а|у|ом|е)?|(?:сред|пятниц|суббот)(?:ам|а|у|ы|е|ой|ей)|"
+    r"воскресень(?:ям|е|я|ю|ем)|пн|вт|ср|чт|пт|сб|вс|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+    r"mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?(?!\w)"
 )
-# Plurals read as habits on their own: «по понедельникам», "mondays".
-_WD_PLURAL = (
-    r"(?:понедельникам|вторникам|средам|четвергам|пятницам|субботам|воскресеньям|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days)(?!\w)"
+# One list, «пн, ср и пт», "tue and thu", "mon/wed", «пн и каждый чт», behind an optional marker.
+_WEEKDAYS = re.compile(
+    rf"(?<!\w)(?:(?P<every>кажд\w*|every|each)\s+(?:(?P<ord>{_ORD})\s+)?|(?P<prep>по|в|во|on)\s+)?"
+    rf"(?P<list>{_WD}(?:(?:\s*[,/&]\s*(?:и\s+|and\s+)?|\s+(?:и|and)\s+)"
+    rf"(?:(?:кажд\w*|every|each)\s+)?{_WD})*)"
 )
-# «пн, ср и пт», "tue and thu", "mon/wed", «пн и каждый чт».
-_WD_SEP = r"(?:\s*[,/&]\s*(?:и\s+|and\s+)?|\s+(?:и|and)\s+)(?:(?:кажд\w*|every|each)\s+)?"
-_WD_LIST = rf"{_WD}(?:{_WD_SEP}{_WD})*"
-
+_WD_TOKEN = re.compile(_WD)
 _WORKDAYS = re.compile(
     r"(?<!\w)(?:кажд\w*\s+(?:будн|рабоч)\w*\s+д(?:ень|ни|ня)|по\s+(?:будн|рабоч)\w*(?:\s+дням)?|"
     r"в\s+(?:будни|будние\s+дни|рабочие\s+дни)|(?:every|each)\s+(?:week|work(?:ing)?|business)"
-    r"\s*day|on\s+(?:working|business)\s+days|(?<!\d\s)(?:on\s+)?(?:weekdays|workdays))(?!\w)",
-    _F,
+    r"\s*day|on\s+(?:working|business)\s+days|(?<!\d\s)(?:on\s+)?(?:weekdays|workdays))(?!\w)"
 )
 _WEEKENDS = re.compile(
     r"(?<!\w)(?:кажд\w*\s+выходн\w*(?:\s+дни)?|по\s+выходным(?:\s+дням)?|(?:every|each)\s+weekend|"
-    r"(?<!\d\s)(?:on\s+)?weekends)(?!\w)",
-    _F,
+    r"(?<!\d\s)(?:on\s+)?weekends)(?!\w)"
 )
-_WEEKDAYS_STRONG = re.compile(
-    rf"(?<!\w)(?:(?:кажд\w*|every|each)\s+(?:(?P<ord>{_ORD})\s+)?|(?:по|on)\s+(?={_WD_PLURAL})|"
-    rf"(?={_WD_PLURAL}))(?P<list>{_WD_LIST})",
-    _F,
-)
-# «в пн», "on monday": only a detail of a weekly period found elsewhere («каждые 2 недели в пн»).
-_WEEKDAYS_LOOSE = re.compile(rf"(?<!\w)(?:(?:в|во|on)\s+)?(?P<list>{_WD_LIST})", _F)
-
 _UNITS = (
     r"д(?:ень|ня|ней)|сут(?:ки|ок)|недел[юияь]|месяц(?:а|ев|е)?|квартал(?:а|ов)?|полгода|"
     r"год(?:а)?|лет|days?|weeks?|fortnights?|months?|quarters?|years?"
@@ -256,69 +235,75 @@ _PERIOD = re.compile(
     rf"(?<!\w)(?:(?:кажд\w*|(?:of\s+)?(?:every|each))\s+(?:(?P<n>{_ORD}|{_NUM})\s+)?|"
     rf"(?<!\d\s)(?:один\s+)?раз\s+в\s+(?:(?P<n2>{_NUM})\s+)?|once\s+(?:a|per|every)\s+)"
     rf"(?P<unit>{_UNITS})(?!\w)|(?<!\w)(?P<word>еже(?:дневно|недельно|месячно|квартально|годно)|"
-    r"daily|weekly|monthly|quarterly|yearly|annually|bi-?weekly|fortnightly)(?!\w)",
-    _F,
+    r"daily|weekly|monthly|quarterly|yearly|annually|bi-?weekly|fortnightly)(?!\w)"
 )
 # Month days that make a series by themselves: «каждое 15 число», «в последний день месяца».
 _MONTHDAY_ALONE = re.compile(
     r"(?<!\w)(?:кажд\w*\s+(?P<d>\d{1,2})(?:-?(?:го|ое|е))?\s+числ[оау]|"
-    r"кажд\w*\s+(?P<d2>\d{1,2})-?(?:го|ое|е)|"
-    r"(?:every|each)\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)(?:\s+day)?(?:\s+of\s+(?:the|every|each)\s+month)?"
-    rf"(?!\s+(?:{_UNITS}|{_WD}))|"
+    r"кажд\w*\s+(?P<d2>\d{1,2})-?(?:го|ое|е)|(?P<every>every|each)\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)"
+    r"(?:\s+day)?(?:\s+of\s+(?:the|every|each)\s+month)?|"
     r"(?P<last>(?:в\s+)?последн\w+\s+(?:день|числ\w+)\s+(?:каждого\s+)?месяца|"
-    r"(?:on\s+)?(?:the\s+)?last\s+day\s+of\s+(?:the|every|each)\s+month))(?!\w)",
-    _F,
+    r"(?:on\s+)?(?:the\s+)?last\s+day\s+of\s+(?:the|every|each)\s+month))(?!\w)"
 )
 # Month days that only detail a monthly period: «1 числа», «5-го», "on the 1st", "the last day".
 _MONTHDAY = re.compile(
     r"(?<!\w)(?:(?:(?:в|к|ко)\s+)?(?P<d>\d{1,2})(?:-?(?:го|ое|е))?\s+числ[оау]|(?P<d2>\d{1,2})-?го|"
     r"(?:(?:on|by)\s+)?(?:the\s+)?(?P<d3>\d{1,2})(?:st|nd|rd|th)(?:\s+day)?|on\s+day\s+(?P<d4>\d{1,2})|"
-    r"(?P<last>(?:в\s+)?последн\w+\s+(?:день|числ\w+)|(?:(?:on|by)\s+)?(?:the\s+)?last\s+day))(?!\w)",
-    _F,
+    r"(?P<last>(?:в\s+)?последн\w+\s+(?:день|числ\w+)|(?:(?:on|by)\s+)?(?:the\s+)?last\s+day))(?!\w)"
 )
+# "every 2nd week" is a period, "every 2nd monday" a weekday series: not the 2nd of the month.
+_NOT_MONTHDAY_AFTER = ("day", "week", "month", "year", "quarter", "mon", "tue", "wed", "thu", "fri")
 _TIME = re.compile(
     r"(?<![\w.:/+-])(?:(?P<noon>(?:(?:в|at)\s+)?(?:полдень|noon))|"
     r"(?:(?P<pre>в|во|к|ко|at|by|@)\s*)?(?P<h>\d{1,2})(?:(?P<sep>[:.])(?P<m>\d{2}))?"
     r"(?:\s*(?P<suf>a\.?m\.?|p\.?m\.?|утра|вечера|дня|ночи|часов|часа|час|ч)(?!\w))?)"
-    r"(?![\w:]|[.,]\d)",
-    _F,
+    r"(?![\w:]|[.,]\d)"
 )
 # «в 2 раза», «в 3 клиентах»: a number after «в» that counts things, not hours.
-_NOT_TIME_AFTER = re.compile(r"\s*(?:%|раз|шт|руб|тыс|млн|клиент|чел|мест|офис|times)", _F)
+_NOT_TIME_AFTER = re.compile(r"\s*(?:%|раз|шт|руб|тыс|млн|клиент|чел|мест|офис|times)")
+
+
+def _fold(text: str) -> str:
+    """Lower-case text and read «ё» as «е», keeping every character where it was."""
+    folded = text.lower()
+    if len(folded) != len(text):
+        # A few characters ("İ") lower-case to two; spans into the original must stay valid.
+        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return folded.replace("ё", "е")
 
 
 def _number(word: str) -> int:
     """The value of digits, a number word or an ordinal such as «вторую» / "other"."""
-    w = word.lower().replace("ё", "е")
-    if w.isdigit():
-        return int(w)
-    if w in _NUMBER_WORDS:
-        return _NUMBER_WORDS[w]
-    return next(n for stem, n in _ORDINAL_STEMS if w.startswith(stem))
+    if word.isdigit():
+        return int(word)
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word]
+    return next(n for stem, n in _ORDINAL_STEMS if word.startswith(stem))
 
 
-def _weekdays(m: re.Match[str]) -> tuple[tuple[int, ...], int] | None:
-    """ISO weekdays of a weekday list, and the interval its ordinal asks for (1 without one)."""
-    days = set()
-    for token in re.finditer(_WD, m["list"], _F):
-        word = token[0].lower()
-        days.add(next(i for i, stems in enumerate(_WEEKDAY_STEMS, 1) if word.startswith(stems)))
-    ordinal = m.groupdict().get("ord")
-    return tuple(sorted(days)), _number(ordinal) if ordinal else 1
+def _weekdays(m: re.Match[str]) -> tuple[tuple[int, ...], int, bool] | None:
+    """ISO weekdays of a list, the interval its ordinal asks for, and whether it is a habit."""
+    words = [token[0].rstrip(".") for token in _WD_TOKEN.finditer(m["list"])]
+    plural = words[0].endswith(_PLURAL_ENDINGS)
+    if m["every"] is None and m["prep"] is None and not plural:
+        return None  # a bare "sat" or "sun" is too often an ordinary word
+    days = {next(i for i, s in enumerate(_WEEKDAY_STEMS, 1) if w.startswith(s)) for w in words}
+    # «каждый пн» and «по понедельникам» are habits; «в пн» and "on monday" are one day, which
+    # only details a weekly period said elsewhere («каждые 2 недели в пн»).
+    habit = m["every"] is not None or plural
+    return tuple(sorted(days)), _number(m["ord"]) if m["ord"] else 1, habit
 
 
 def _period(m: re.Match[str]) -> tuple[str, int] | None:
     """Frequency and interval of «каждые 2 недели», "every other month", «ежедневно»."""
-    word = (m["word"] or "").lower()
+    word = m["word"]
     if word:
         if word.startswith(("bi", "fort")):
             return "WEEKLY", 2
         if word.startswith(("ежекв", "quart")):
             return "MONTHLY", 3
-        for stem, freq in (("ежедн", "DAILY"), ("ежене", "WEEKLY"), ("ежем", "MONTHLY")):
-            if word.startswith(stem):
-                return freq, 1
-        for stem, freq in (("dai", "DAILY"), ("wee", "WEEKLY"), ("mon", "MONTHLY")):
+        stems = (("ежедн", "dai"), ("ежене", "wee"), ("ежем", "mon"))
+        for freq, stem in zip(("DAILY", "WEEKLY", "MONTHLY"), stems, strict=True):
             if word.startswith(stem):
                 return freq, 1
         return "YEARLY", 1
@@ -326,7 +311,7 @@ def _period(m: re.Match[str]) -> tuple[str, int] | None:
     n = _number(count) if count else 1
     if n < 1:
         return None
-    unit = m["unit"].lower()
+    unit = m["unit"]
     if unit.startswith(("д", "сут", "day")):
         return "DAILY", n
     if unit.startswith(("нед", "week")):
@@ -346,8 +331,10 @@ def _monthday(m: re.Match[str]) -> int | None:
     """Day of the month of «15 числа», "the 1st", «последний день» (-1)."""
     if m["last"]:
         return -1
-    digits = next(g for g in (m["d"], m["d2"], m["d3"], m.groupdict().get("d4")) if g)
-    day = int(digits)
+    groups = m.groupdict()
+    if groups.get("every") and m.string[m.end() :].lstrip().startswith(_NOT_MONTHDAY_AFTER):
+        return None
+    day = int(next(g for g in (groups["d"], groups["d2"], groups["d3"], groups.get("d4")) if g))
     return day if 1 <= day <= 31 else None
 
 
@@ -355,7 +342,7 @@ def _clock(m: re.Match[str]) -> time | None:
     """Read «в 18», «в 9:30», «10.30», "at 5pm", "17:45"; a bare number is not a time."""
     if m["noon"]:
         return time(12)
-    pre, sep, suf = m["pre"], m["sep"], (m["suf"] or "").lower().replace(".", "")
+    pre, sep, suf = m["pre"], m["sep"], (m["suf"] or "").replace(".", "")
     if pre is None and sep is None and not suf:
         return None
     if pre is not None and sep is None and not suf and _NOT_TIME_AFTER.match(m.string, m.end()):
@@ -378,11 +365,11 @@ _Span = tuple[int, int]
 
 
 class _Scan:
-    """The text being read, with the words already claimed by earlier patterns blanked out."""
+    """The folded text being read, with the words already claimed by earlier patterns blanked."""
 
     def __init__(self, text: str) -> None:
-        """Start from text with «ё» read as «е» (same length, so spans stay valid)."""
-        self.text = text.replace("ё", "е").replace("Ё", "Е")
+        """Start from the folded text; it has the original's length, so spans carry over."""
+        self.text = _fold(text)
 
     def take(
         self, pattern: re.Pattern[str], read: Callable[[re.Match[str]], Any], *, many: bool = False
@@ -412,30 +399,31 @@ def parse_recurrence(text: str, *, workday_start: time = time(10)) -> Recurrence
     # Order matters: «каждый будний день» before «каждый день», «каждое 15 число» before «15 числа».
     workdays = scan.take(_WORKDAYS, lambda m: _WORKWEEK, many=True)
     weekends = scan.take(_WEEKENDS, lambda m: _WEEKEND, many=True)
-    strong = scan.take(_WEEKDAYS_STRONG, _weekdays, many=True)
+    listed = scan.take(_WEEKDAYS, _weekdays, many=True)
     alone = scan.take(_MONTHDAY_ALONE, _monthday)
     period = scan.take(_PERIOD, _period)
     monthday = scan.take(_MONTHDAY, _monthday)
-    loose = scan.take(_WEEKDAYS_LOOSE, _weekdays, many=True)
+    habits = [hit for hit in listed if hit[0][2]]
+    loose = [hit for hit in listed if not hit[0][2]]
 
     freq, interval = period[0][0] if period else (None, 1)
-    days = {d for days, _ in workdays + weekends for d in days}
-    days.update(d for (found, _), _ in strong for d in found)
+    days = {d for found, _ in workdays + weekends for d in found}
+    days.update(d for (found, _, _), _ in habits for d in found)
     # Words that were matched but do not fit the series stay in the rest, untouched.
     used = _spans(period)
     fields: dict[str, Any]
     if days and freq in (None, "DAILY", "WEEKLY"):
-        ordinal = max((n for (_, n), _ in strong), default=1)
+        ordinal = max((n for (_, n, _), _ in habits), default=1)
         weekly = interval if freq == "WEEKLY" else 1
         fields = {"freq": "WEEKLY", "interval": max(ordinal, weekly), "weekdays": tuple(days)}
-        used += _spans(workdays + weekends + strong)
+        used += _spans(workdays + weekends + habits)
     elif alone and freq in (None, "MONTHLY"):
         fields = {"freq": "MONTHLY", "interval": interval, "monthday": alone[0][0]}
         used += _spans(alone)
     elif freq is not None:
         fields = {"freq": freq, "interval": interval}
         if freq == "WEEKLY" and loose:
-            fields["weekdays"] = tuple({d for (found, _), _ in loose for d in found})
+            fields["weekdays"] = tuple({d for (found, _, _), _ in loose for d in found})
             used += _spans(loose)
         elif freq == "MONTHLY" and monthday:
             fields["monthday"] = monthday[0][0]

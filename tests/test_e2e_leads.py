@@ -52,7 +52,8 @@ async def test_unanswered_lead_pings_once_and_escalates_once(
     [escalation] = await fake.wait_for("sendMessage", to(1, "ждёт ответа уже"), timeout=15)
     assert escalation.at - card.at >= 5.5
     # Nothing else is pending for this lead, so no further ping can ever come.
-    assert query(tmp_path, "SELECT count(*) FROM reminders WHERE state='pending'") == [(0,)]
+    pending = "SELECT count(*) FROM reminders WHERE state='pending' AND kind != 'digest'"
+    assert query(tmp_path, pending) == [(0,)]
     pings = fake.calls_of("sendMessage", chat_id=1)
     assert sum("Лид «Иван Петров» ждёт ответа" in c.params["text"] for c in pings) == 2
     buttons = [b["text"] for row in ping.params["reply_markup"]["inline_keyboard"] for b in row]
@@ -71,7 +72,8 @@ async def test_answered_lead_gets_no_ping(
     [edit] = await fake.wait_for("editMessageText", lambda c: c.params["chat_id"] == 2)
     assert "Ответили за" in edit.params["text"]
     await fake.wait_for("answerCallbackQuery", count=2)
-    assert query(tmp_path, "SELECT state FROM reminders") == [("cancelled",), ("cancelled",)]
+    lead_reminders = "SELECT state FROM reminders WHERE kind != 'digest'"
+    assert query(tmp_path, lead_reminders) == [("cancelled",), ("cancelled",)]
     assert query(tmp_path, "SELECT count(*) FROM touches") == [(1,)]
     assert len(fake.calls_of("editMessageText")) == 1
 

@@ -52,6 +52,7 @@ def commands() -> list[BotCommand]:
         BotCommand(command="followups", description=_("All follow-ups")),
         BotCommand(command="intake", description=_("Website form intake URL")),
         BotCommand(command="sla", description=_("Lead response time")),
+        BotCommand(command="silent", description=_("When a client counts as silent")),
         BotCommand(command="settings", description=_("Time zone, hours, language")),
         BotCommand(command="invite", description=_("Invite a colleague")),
         BotCommand(command="help", description=_("What I can do")),

@@ -35,6 +35,7 @@ def help_text() -> str:
             _("/today, /week — what is due and overdue; /followups — all follow-ups"),
             _("/intake — the URL your website posts leads to"),
             _("/sla — how long a lead may wait: <code>/sla 10</code>"),
+            _("/silent — days without a touch before a client is silent: <code>/silent 14</code>"),
             _("/settings — time zone, working hours, quiet hours, language"),
             _("/invite — a link that adds a colleague to your team"),
             _("/help — this list"),

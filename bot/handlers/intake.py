@@ -1,4 +1,4 @@
-"""/intake (the website form URL and its secret) and /sla (the team's lead response time)."""
+"""Team settings: /intake (the website form URL), /sla (lead response time), /silent."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import CAN_INVITE, current_workspace
@@ -22,6 +23,7 @@ from bot.views import duration, esc
 
 router = Router(name=__name__)
 
+MAX_SILENT_DAYS = 365
 MAX_SLA_MINUTES = 24 * 60
 
 
@@ -168,4 +170,39 @@ async def cmd_sla(
             "A new lead of «{team}» may wait {sla} for an answer; then I ping its owner, "
             "and after twice that the team's owner. New leads use this; /sla 10 changes it."
         ).format(team=esc(workspace.name), sla=duration(sla)),
+    )
+
+
+@router.message(Command("silent"))
+async def cmd_silent(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+) -> None:
+    """Show or set after how many days without a touch a client is "silent": `/silent 14`."""
+    workspace = await _managed_workspace(repos, user, replies, message.chat.id)
+    if workspace is None:
+        return
+    arg = (command.args or "").strip()
+    days = workspace.silent_days
+    if arg:
+        if not arg.isdigit() or not 1 <= int(arg) <= MAX_SILENT_DAYS:
+            await replies.send(
+                message.chat.id,
+                _("Give the days without a touch, from 1 to 365: <code>/silent 14</code>"),
+            )
+            return
+        days = int(arg)
+        await repos.workspaces.set_silent_days(workspace.id, days)
+    await replies.send(
+        message.chat.id,
+        ngettext(
+            "A client of «{team}» with no touch for {n} day is silent: the morning digest "
+            "lists them. /silent 14 changes it.",
+            "A client of «{team}» with no touch for {n} days is silent: the morning digest "
+            "lists them. /silent 14 changes it.",
+            days,
+        ).format(team=esc(workspace.name), n=days),
     )

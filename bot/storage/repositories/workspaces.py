@@ -81,6 +81,12 @@ class WorkspaceRepo:
             .values(lead_sla_seconds=seconds)
         )
 
+    async def set_silent_days(self, workspace_id: int, days: int) -> None:
+        """After how many days without a touch a client counts as silent."""
+        await self.session.execute(
+            update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(silent_days=days)
+        )
+
     async def add_member(
         self, workspace_id: int, user_id: int, role: str, now: datetime
     ) -> tuple[Membership, bool]:
