@@ -88,9 +88,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def _manager(repos: Repos, now: datetime, zone: str | None = "Europe/Moscow") -> User:
     from bot.accounts import register
 
-    await register(
-        repos, 1, first_name="A", username=None, tg_language="ru", now=now
-    )
+    await register(repos, 1, first_name="A", username=None, tg_language="ru", now=now)
     return await repos.users.update(1, now, timezone=zone)
 
 
