@@ -149,12 +149,16 @@ def fu_keyboard(fu: FollowUp) -> InlineKeyboardMarkup:
 
 
 def when_keyboard(draft_id: int) -> InlineKeyboardMarkup:
-    """The "when?" question's answers: in an hour, tomorrow, Monday, in 3 days."""
+    """The "when?" question's answers: in an hour, tomorrow, on Monday, in 3 days."""
+    labels = {
+        "1h": _("In an hour"),
+        "tmr": _("Tomorrow"),
+        "mon": _("On Monday"),
+        "3d": _("In 3 days"),
+    }
     kb = InlineKeyboardBuilder()
     for choice in ASK_WHEN:
-        kb.button(
-            text=quick_label(choice), callback_data=FuCb(action="when", id=draft_id, arg=choice)
-        )
+        kb.button(text=labels[choice], callback_data=FuCb(action="when", id=draft_id, arg=choice))
     kb.adjust(4)
     return kb.as_markup()
 

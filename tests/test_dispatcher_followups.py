@@ -120,7 +120,7 @@ async def test_no_date_asks_when_with_buttons(harness: Harness) -> None:
     await setup(harness, "Ромашка")
     [ask] = await harness.send("/fu Ромашка отправить договор")
     assert "Когда напомнить" in ask.text and "Ромашка" in ask.text
-    assert buttons(ask) == ["+1 ч", "Завтра", "Понедельник", "Через 3 дня"]
+    assert buttons(ask) == ["Через час", "Завтра", "В пн", "Через 3 дня"]
     assert await followups(harness) == []
     pressed = await harness.press(ask.reply_markup.inline_keyboard[0][1].callback_data)
     [ok] = [m for m in pressed if isinstance(m, SendMessage)]
@@ -294,3 +294,15 @@ async def test_silent_clients_appear_in_the_digest(harness: Harness) -> None:
     sent = await run_until(harness, datetime(2026, 12, 10, 7, 0, 1, tzinfo=UTC))
     [digest] = [m for m in sent if "Доброе утро" in m.text]
     assert "Молчат" in digest.text and "Ромашка" in digest.text
+
+
+async def test_client_card_shows_follow_ups_and_offers_one(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка завтра в 11 отправить КП")
+    [card] = await harness.send("/client Ромашка")
+    assert "🔔 Напоминание: 25.11 11:00 — отправить КП" in card.text
+    assert buttons(card)[0] == "🔔 Напомнить"
+    [ask] = await harness.press(card.reply_markup.inline_keyboard[0][0].callback_data)
+    assert "Когда напомнить про «Ромашка»" in ask.text
+    [ok] = await harness.send("в пятницу")
+    assert "пт 27.11 10:00" in ok.text

@@ -220,7 +220,7 @@ async def test_answer_on_a_client_card_keeps_the_card(harness: Harness) -> None:
     [edit] = await harness.press(LeadCb(action="ans", client_id=client_id, arg="card").pack())
     assert isinstance(edit, EditMessageText)
     assert "👤 <b>Acme Corp</b>" in edit.text and "История" in edit.text
-    assert buttons(edit) == ["Статус", "Часовой пояс", "Передать коллеге"]
+    assert buttons(edit) == ["🔔 Напомнить", "Статус", "Часовой пояс", "Передать коллеге"]
 
 
 async def test_a_ping_held_for_quiet_hours_is_dropped_once_answered(harness: Harness) -> None:

@@ -78,6 +78,11 @@ async def client_card(
     lines.append(
         _("➡️ Next step: {step}").format(step=esc(client.next_step) if client.next_step else "—")
     )
+    for fu in await repos.followups.open_for_client(client.id):
+        lines.append(
+            _("🔔 Follow-up: {when}").format(when=local_time(fu.due_at, zone, now))
+            + (" — " + esc(fu.what) if fu.what else "")
+        )
     if client.note:
         lines.append("📝 " + esc(client.note))
     touches = await repos.clients.touches(client.id)
@@ -99,14 +104,14 @@ def card_keyboard(client: Client) -> InlineKeyboardMarkup:
             text=_("Answered ✅"),
             callback_data=LeadCb(action="ans", client_id=client.id, arg="card"),
         )
+    kb.button(text=_("🔔 Follow up"), callback_data=LeadCb(action="fu", client_id=client.id))
     kb.button(text=_("Status"), callback_data=LeadCb(action="status", client_id=client.id))
     kb.button(text=_("Time zone"), callback_data=LeadCb(action="ctz", client_id=client.id))
     kb.button(
         text=_("Pass to a colleague"), callback_data=LeadCb(action="pass", client_id=client.id)
     )
-    kb.adjust(
-        1, 2, 1
-    ) if client.status == "lead" and client.first_response_at is None else kb.adjust(2, 1)
+    waiting = client.status == "lead" and client.first_response_at is None
+    kb.adjust(1, 1, 2, 1) if waiting else kb.adjust(1, 2, 1)
     return kb.as_markup()
 
 

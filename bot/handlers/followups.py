@@ -45,14 +45,14 @@ from bot.followups import (
     start_repeat,
     stop_series,
 )
-from bot.handlers.common import answer
+from bot.handlers.common import answer, pressed_client
 from bot.outbox import Replies
 from bot.recurrence import parse_recurrence
 from bot.settings import Settings
 from bot.storage.records import Client, FollowUp, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.followups import OPEN
-from bot.views import esc
+from bot.views import LeadCb, esc
 from bot.worktime import window_text
 
 router = Router(name=__name__)
@@ -194,19 +194,30 @@ async def plan(
         return
     at, what = read_when(text, user, now, settings.default_timezone)
     if at is None:
-        draft_id = await repos.drafts.add(
-            user.id, DRAFT_KIND, {"client": client.id, "what": text}, now
-        )
-        await repos.users.update(user.id, now, awaiting=f"fuwhen:{draft_id}")
-        await replies.send(
-            chat_id,
-            _("When should I remind you about «{name}»?").format(name=esc(client.name))
-            + "\n"
-            + date_example(),
-            reply_markup=when_keyboard(draft_id),
-        )
+        await ask_when(chat_id, user, client, text, repos, replies, now)
         return
     await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
+
+
+async def ask_when(
+    chat_id: int,
+    user: User,
+    client: Client,
+    what: str,
+    repos: Repos,
+    replies: Replies,
+    now: datetime,
+) -> None:
+    """No date given: keep what was typed and ask when, with quick answers."""
+    draft_id = await repos.drafts.add(user.id, DRAFT_KIND, {"client": client.id, "what": what}, now)
+    await repos.users.update(user.id, now, awaiting=f"fuwhen:{draft_id}")
+    await replies.send(
+        chat_id,
+        _("When should I remind you about «{name}»?").format(name=esc(client.name))
+        + "\n"
+        + date_example(),
+        reply_markup=when_keyboard(draft_id),
+    )
 
 
 async def schedule_at(
@@ -308,6 +319,24 @@ async def on_draft_button(
         await schedule_at(
             msg.chat.id, user, client, at, draft["what"], repos, replies, settings, now, lang
         )
+    await answer(query)
+
+
+@router.callback_query(LeadCb.filter(F.action == "fu"), F.message)
+async def on_card_follow_up(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    """🔔 on a client card: ask when, as /fu without a date does."""
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
+        return
+    client, _msg, user = pressed
+    await ask_when(user.id, user, client, "", repos, replies, clock.now())
     await answer(query)
 
 

@@ -133,6 +133,16 @@ class FollowUpRepo:
         )
         return [plain(FollowUp, r) for r in rows]
 
+    async def open_for_client(self, client_id: int, limit: int = 3) -> list[FollowUp]:
+        """The client's open follow-ups, earliest first."""
+        rows = await self.session.scalars(
+            select(FollowUpRow)
+            .where(FollowUpRow.client_id == client_id, FollowUpRow.state.in_(OPEN))
+            .order_by(FollowUpRow.due_at, FollowUpRow.id)
+            .limit(limit)
+        )
+        return [plain(FollowUp, r) for r in rows]
+
     async def count_open(self, user_id: int) -> int:
         """How many open follow-ups the user has."""
         return (
