@@ -97,20 +97,35 @@ async def build_agenda(
     )
 
 
-def next_digest_at(user: User, now: datetime, default_zone: str) -> datetime:
-    """The start of the user's next working day (any day with weekend reminders on), in UTC."""
+def _mornings(user: User, now: datetime, default_zone: str, step: int) -> list[datetime]:
+    """The user's digest moments (UTC) for a fortnight from today, forwards or backwards."""
     zone = ZoneInfo(user.timezone or default_zone)
     today = now.astimezone(zone).date()
     start = time(user.work_start_min // 60, user.work_start_min % 60)
+    found = []
     for days in range(0, 15):
-        day = today + timedelta(days=days)
+        day = today + timedelta(days=days * step)
         if not user.weekend_reminders and str(day.isoweekday()) not in user.work_days:
             continue
         # Through UTC and back: a start inside a DST gap moves forward instead of vanishing.
-        at = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
+        found.append(datetime.combine(day, start, tzinfo=zone).astimezone(UTC))
+    return found
+
+
+def next_digest_at(user: User, now: datetime, default_zone: str) -> datetime:
+    """The start of the user's next working day (any day with weekend reminders on), in UTC."""
+    for at in _mornings(user, now, default_zone, 1):
         if at > now:
             return at
     return now + timedelta(days=1)  # a user with no working days at all still hears weekly
+
+
+def last_digest_at(user: User, now: datetime, default_zone: str) -> datetime | None:
+    """The latest digest moment at or before now, if any in the last fortnight."""
+    for at in _mornings(user, now, default_zone, -1):
+        if at <= now:
+            return at
+    return None
 
 
 async def schedule_digest(repos: Repos, user: User, now: datetime, default_zone: str) -> None:

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from bot.accounts import CAN_INVITE
-from bot.agenda import DIGEST_KIND, build_agenda, schedule_digest
+from bot.agenda import DIGEST_KIND, build_agenda, last_digest_at, schedule_digest
 from bot.followup_views import agenda_keyboard, agenda_text, fu_details, fu_keyboard, moment
 from bot.followups import FU_KIND, fire
 from bot.i18n import pick_language, speaking
@@ -28,6 +28,8 @@ log = logging.getLogger("nudge.notify")
 
 # A reminder fired this much after its due time was held up by downtime, and says so.
 LATE_AFTER = timedelta(seconds=60)
+# A digest held up longer than this (the bot was down all morning) is skipped, not sent late.
+STALE_DIGEST = timedelta(hours=6)
 
 
 class Notifier:
@@ -102,8 +104,9 @@ class Notifier:
             return
         # Tomorrow's digest is armed first, so an empty day or an error still keeps the habit.
         await schedule_digest(repos, person, now, self.settings.default_timezone)
-        if person.blocked_at is not None:
-            return
+        morning = last_digest_at(person, now, self.settings.default_timezone)
+        if person.blocked_at is not None or morning is None or now - morning > STALE_DIGEST:
+            return  # a morning digest read in the evening (after downtime) only confuses
         agenda = await build_agenda(repos, person, now, self.settings.default_timezone, silent=True)
         if agenda.empty and not agenda.silent:
             return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiogram.methods import EditMessageText, SendMessage
 
 from bot.followup_views import FuCb
@@ -306,3 +308,61 @@ async def test_client_card_shows_follow_ups_and_offers_one(harness: Harness) -> 
     assert "Когда напомнить про «Ромашка»" in ask.text
     [ok] = await harness.send("в пятницу")
     assert "пт 27.11 10:00" in ok.text
+
+
+async def test_recurring_series_keeps_10_local_across_berlin_spring_forward(
+    harness: Harness,
+) -> None:
+    await onboard(harness, zone="Europe/Berlin")
+    await harness.send("/lead Ромашка")
+    await harness.send("/fu Ромашка каждый пн 10:00 отчёт")
+    seen: list[datetime] = []
+    while len(seen) < 20:
+        [pending] = [f for f in await followups(harness) if f.state == "pending"]
+        seen.append(pending.due_at)
+        await run_until(harness, pending.due_at)
+    # Winter: 10:00 CET is 09:00 UTC; from Sunday 28 March 2027 it is CEST, 08:00 UTC.
+    assert all(d.hour == 9 for d in seen if d < datetime(2027, 3, 28, tzinfo=UTC))
+    assert all(d.hour == 8 for d in seen if d > datetime(2027, 3, 28, tzinfo=UTC))
+    assert datetime(2027, 3, 29, 8, 0, tzinfo=UTC) in seen
+    assert all(
+        b - a == timedelta(days=7) or b - a == timedelta(days=7, hours=-1)
+        for a, b in itertools.pairwise(seen)
+    )
+
+
+@pytest.mark.parametrize(
+    ("city", "before", "after"),
+    [
+        # 10:00 on Wednesday 25.11 in each zone, as UTC.
+        ("Владивосток", datetime(2026, 11, 25, 0, 0), datetime(2026, 11, 25, 0, 0, 1)),
+        ("Москва", datetime(2026, 11, 25, 7, 0), datetime(2026, 11, 25, 7, 0, 1)),
+        ("Нью-Йорк", datetime(2026, 11, 25, 15, 0), datetime(2026, 11, 25, 15, 0, 1)),
+    ],
+)
+async def test_digest_at_each_managers_own_morning(
+    harness: Harness, city: str, before: datetime, after: datetime
+) -> None:
+    await onboard(harness, zone=city)
+    await harness.send("/lead Ромашка")
+    await harness.send("/client Ромашка status active")
+    await harness.send("/fu Ромашка ср 16:00 созвон")
+    early = await run_until(harness, before.replace(tzinfo=UTC) - timedelta(seconds=1))
+    assert not [m for m in early if "Доброе утро" in m.text]
+    sent = await run_until(harness, after.replace(tzinfo=UTC))
+    [digest] = [m for m in sent if "Доброе утро" in m.text]
+    assert "ср 25.11 16:00 · «Ромашка» — созвон" in digest.text
+
+
+async def test_a_morning_digest_missed_by_downtime_is_not_sent_in_the_evening(
+    harness: Harness,
+) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка ср 16:00 созвон")
+    # The bot "wakes up" at 20:00 Moscow on Wednesday: the reminder comes, the digest does not.
+    sent = await run_until(harness, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
+    assert reminders_of(sent, "Ромашка") and not [m for m in sent if "Доброе утро" in m.text]
+    # Thursday morning: the digest lists the follow-up nobody acted on as overdue.
+    sent = await run_until(harness, datetime(2026, 11, 26, 7, 0, 1, tzinfo=UTC))
+    [digest] = [m for m in sent if "Доброе утро" in m.text]
+    assert "Просрочено" in digest.text and "Ромашка" in digest.text
