@@ -63,7 +63,7 @@ async def build_agenda(
     zone = ZoneInfo(user.timezone or default_zone)
     until = day_end(now.astimezone(zone).date(), zone, days)
     due = await repos.followups.open_for_user(user.id, until, limit=LIST_LIMIT + 1)
-    total = await repos.followups.count_open(user.id) if len(due) > LIST_LIMIT else len(due)
+    total = await repos.followups.count_open(user.id, until) if len(due) > LIST_LIMIT else len(due)
     due = due[:LIST_LIMIT]
     overdue = [fu for fu in due if fu.due_at <= now]
     upcoming = [fu for fu in due if fu.due_at > now]

@@ -146,7 +146,7 @@ _NEXT_WEEK = re.compile(
 )
 _DAY_WORD = re.compile(
     rf"(?<!\w){_DAY_PREP}(?P<w>(?:the\s+)?day\s+after\s+tomorrow|послезавтра|завтра|сегодня|"
-    r"today|tomorrow|tmrw)(?!\w)",
+    r"позавчера|вчера|today|tomorrow|tmrw|yesterday)(?!\w)",
     _FLAGS,
 )
 _ISO_DATE = re.compile(
@@ -238,6 +238,11 @@ def _day_word(m: re.Match[str], today: date) -> date:
     w = m["w"].lower()
     if w.startswith(("сег", "tod")):
         return today
+    # Past days are read too, so that «вчера» is refused as past instead of kept as words.
+    if w.startswith(("вчер", "yest")):
+        return today - timedelta(days=1)
+    if w.startswith("позав"):
+        return today - timedelta(days=2)
     if w.startswith("послез") or "after" in w:
         return today + timedelta(days=2)
     return today + timedelta(days=1)
@@ -271,11 +276,16 @@ def _named_date(m: re.Match[str], today: date) -> date | None:
     return _calendar_date(int(m["d"]), _MONTHS[m["m"].lower()], m["y"], today)
 
 
+class _Weekday(date):
+    """A day named by its weekday: today's own name means today only while the time is ahead."""
+
+
 def _weekday(m: re.Match[str], today: date) -> date:
-    """The next such weekday after today (a week ahead when it is today)."""
+    """The next such weekday from today on (today's name: see _resolve)."""
     word = m["wd"].lower()
     wd = next(i for i, stems in enumerate(_WEEKDAY_STEMS) if word.startswith(stems))
-    return today + timedelta(days=(wd - today.weekday()) % 7 or 7)
+    day = today + timedelta(days=(wd - today.weekday()) % 7)
+    return _Weekday(day.year, day.month, day.day)
 
 
 def _clock(m: re.Match[str], today: date) -> time | None:
@@ -405,7 +415,11 @@ def _resolve(
         # Calendar offsets keep the time of day unless one was given.
         return _local(day, clock or now.time(), zone)
     if "day" in found:
-        return _local(found["day"], clock or workday_start, zone)
+        at = _local(found["day"], clock or workday_start, zone)
+        if isinstance(found["day"], _Weekday) and at <= now:
+            # «пт 10:00» typed on Friday at 02:00 is today; typed at 15:00 it is next Friday.
+            at = _local(found["day"] + timedelta(days=7), clock or workday_start, zone)
+        return at
     if clock is None:
         return None
     at = _local(today, clock, zone)

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -16,7 +16,7 @@ from bot.agenda import Agenda
 from bot.followups import CHASE, CHASE_STEPS, REPEAT
 from bot.recurrence import Recurrence
 from bot.storage.records import Client, FollowUp
-from bot.views import LeadCb, duration, esc
+from bot.views import LeadCb, duration, esc, grid, local_time
 
 SNOOZES = ("15m", "1h", "tmr", "mon")
 ASK_WHEN = ("1h", "tmr", "mon", "3d")
@@ -218,27 +218,30 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-def agenda_keyboard(agenda: Agenda) -> InlineKeyboardMarkup | None:
-    """A button per item: open the follow-up or the lead's card."""
-    kb = InlineKeyboardBuilder()
+def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
+    """A button per item, labelled with its time and client: open the follow-up or the card."""
+    buttons = []
     for fu in agenda.overdue + agenda.upcoming:
         client = agenda.clients.get(fu.client_id)
-        icon = "❗" if fu in agenda.overdue else "🔔"
-        kb.button(
-            text="{icon} {name}".format(icon=icon, name=client.name if client else "—")[:60],
-            callback_data=FuCb(action="open", id=fu.id),
+        icon = "❗" if fu.due_at <= agenda.now else "🔔"
+        label = f"{icon} {local_time(fu.due_at, zone, agenda.now)} {client.name if client else '—'}"
+        buttons.append(
+            InlineKeyboardButton(
+                text=label[:60], callback_data=FuCb(action="open", id=fu.id).pack()
+            )
         )
     for lead in agenda.leads:
-        kb.button(
-            text=f"⏰ {lead.name}"[:60],
-            callback_data=LeadCb(action="open", client_id=lead.id),
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"⏰ {lead.name}"[:60],
+                callback_data=LeadCb(action="open", client_id=lead.id).pack(),
+            )
         )
     for silent in agenda.silent:
-        kb.button(
-            text=f"🤐 {silent.name}"[:60],
-            callback_data=LeadCb(action="open", client_id=silent.client_id),
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"🤐 {silent.name}"[:60],
+                callback_data=LeadCb(action="open", client_id=silent.client_id).pack(),
+            )
         )
-    if not kb.buttons:
-        return None
-    kb.adjust(2)
-    return kb.as_markup()
+    return grid(buttons, 2) if buttons else None

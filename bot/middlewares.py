@@ -32,6 +32,12 @@ def _is_private(update: Update) -> bool:
     return False
 
 
+def _is_command(update: Update) -> bool:
+    """True for a message that is a /command."""
+    text = update.message.text if update.message is not None else None
+    return bool(text and text.startswith("/"))
+
+
 class UnitOfWorkMiddleware(BaseMiddleware):
     """Runs the handler in one transaction with the record of its update_id and its replies."""
 
@@ -83,6 +89,10 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     data["user_created"] = created
                 else:
                     user = await repos.users.get(tg_user.id)
+                if user is not None and user.awaiting and _is_command(event):
+                    # A new command abandons the question the bot asked last: the text typed
+                    # after it must not be read as that old answer.
+                    user = await repos.users.update(user.id, self.clock.now(), awaiting=None)
                 data["user"] = user
             result = await handler(event, data)
             await self._follow_settings(repos, data.get("user"))

@@ -117,7 +117,7 @@ class Notifier:
                 date=format_date(now.astimezone(ZoneInfo(zone)), "EEE d MMMM", locale=lang)
             )
             text = agenda_text(agenda, title, zone, lang)
-            markup = agenda_keyboard(agenda)
+            markup = agenda_keyboard(agenda, zone)
         await self._queue(replies, person, reminder, text, markup, now)
 
     async def _queue(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -24,6 +24,16 @@ class LeadCb(CallbackData, prefix="ld"):
     action: str
     client_id: int
     arg: str = ""
+
+
+def grid(buttons: list[InlineKeyboardButton], width: int) -> InlineKeyboardMarkup:
+    """Buttons in rows of `width`.
+
+    Built directly because aiogram's InlineKeyboardBuilder deep-copies its rows on every
+    button() call: 50 buttons cost 19 ms that way and 0.7 ms this way (bench/followups.py).
+    """
+    rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def esc(text: object) -> str:

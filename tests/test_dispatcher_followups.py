@@ -366,3 +366,15 @@ async def test_a_morning_digest_missed_by_downtime_is_not_sent_in_the_evening(
     sent = await run_until(harness, datetime(2026, 11, 26, 7, 0, 1, tzinfo=UTC))
     [digest] = [m for m in sent if "Доброе утро" in m.text]
     assert "Просрочено" in digest.text and "Ромашка" in digest.text
+
+
+async def test_a_reply_to_a_reminder_wins_over_an_old_question(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка позвонить")  # asks "when?"; the manager moves on
+    await harness.send("/fu Ромашка через 5 минут перезвонить")
+    [fu] = await followups(harness)
+    await run_until(harness, fu.due_at)
+    [ask] = await harness.send("завтра в 12")
+    # A new command dropped the old question: plain text is not read as its answer.
+    assert "не понял" in ask.text.lower() or "/help" in ask.text
+    assert len(await followups(harness)) == 1

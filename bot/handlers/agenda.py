@@ -50,7 +50,7 @@ async def _show(
     await replies.send(
         message.chat.id,
         agenda_text(agenda, title, zone, lang),
-        reply_markup=agenda_keyboard(agenda),
+        reply_markup=agenda_keyboard(agenda, zone),
     )
 
 

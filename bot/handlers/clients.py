@@ -6,7 +6,7 @@ from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.storage.records import Client, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.clients import STATUSES
-from bot.views import LeadCb, contacts_line, duration, esc, local_time, touch_line
+from bot.views import LeadCb, contacts_line, duration, esc, grid, local_time, touch_line
 
 router = Router(name=__name__)
 
@@ -117,14 +117,16 @@ def card_keyboard(client: Client) -> InlineKeyboardMarkup:
 
 def pick_keyboard(clients: list[Client], action: str) -> InlineKeyboardMarkup:
     """One button per client to choose from."""
-    kb = InlineKeyboardBuilder()
-    for client in clients:
-        kb.button(
-            text=f"{client.name} · {status_name(client.status)}",
-            callback_data=LeadCb(action=action, client_id=client.id),
-        )
-    kb.adjust(1)
-    return kb.as_markup()
+    return grid(
+        [
+            InlineKeyboardButton(
+                text=f"{client.name} · {status_name(client.status)}",
+                callback_data=LeadCb(action=action, client_id=client.id).pack(),
+            )
+            for client in clients
+        ],
+        1,
+    )
 
 
 def edit_error(exc: ClientEditError) -> str:

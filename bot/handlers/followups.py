@@ -8,9 +8,10 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel import Locale
 
 from bot.accounts import current_workspace
 from bot.align import align, is_inside
@@ -52,7 +53,7 @@ from bot.settings import Settings
 from bot.storage.records import Client, FollowUp, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.followups import OPEN
-from bot.views import LeadCb, esc
+from bot.views import LeadCb, esc, grid, local_time
 from bot.worktime import window_text
 
 router = Router(name=__name__)
@@ -259,12 +260,12 @@ def confirmation(
         return text, None
     proposed = align(fu.due_at, window)
     text += "\n\n" + _(
-        "⚠️ That is outside «{name}»'s working day ({hours}, days off and holidays "
-        "of {country} skipped). Move it to {when}?"
+        "⚠️ That is outside «{name}»'s working day ({hours}; days off and public holidays: "
+        "{country}). Move it to {when}?"
     ).format(
         name=esc(client.name),
         hours=window_text(window.start_min, window.end_min),
-        country=window.country,
+        country=Locale.parse(lang).territories.get(window.country, window.country),
         when=both_clocks(proposed, client_zone, my_zone, lang),
     )
     return text, align_keyboard(fu.id, proposed, moment(proposed, client_zone, lang))
@@ -482,6 +483,30 @@ async def ask_next(
     )
 
 
+@router.message(F.chat.type == "private", F.reply_to_message, F.text, ~F.text.startswith("/"))
+async def on_reply_to_reminder(
+    message: Message,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """A reply to a follow-up reminder with a date («завтра в 11») reschedules it."""
+    reply_to = message.reply_to_message
+    assert reply_to is not None and message.text is not None
+    fu = await followup_of_message(repos, message.chat.id, reply_to.message_id)
+    if fu is None or user is None or fu.user_id != user.id:
+        raise SkipHandler
+    if fu.state not in OPEN:
+        await replies.send(message.chat.id, _("This follow-up is already closed."))
+        return
+    await move_to_text(
+        message.chat.id, fu, message.text.strip(), user, repos, replies, settings, clock.now(), lang
+    )
+
+
 async def _awaited(message: Message, user: User | None) -> bool | dict[str, Any]:
     """Text answering a follow-up question the bot asked (when? / what's next?)."""
     if user is None or not user.awaiting or message.text is None or message.text.startswith("/"):
@@ -601,8 +626,8 @@ async def move_to_text(
     return True
 
 
-@router.message(F.chat.type == "private", F.reply_to_message, F.text, ~F.text.startswith("/"))
-async def on_reply_to_reminder(
+@router.message(Command("followups"))
+async def cmd_followups(
     message: Message,
     user: User | None,
     repos: Repos,
@@ -611,30 +636,8 @@ async def on_reply_to_reminder(
     clock: Clock,
     lang: str,
 ) -> None:
-    """A reply to a follow-up reminder with a date («завтра в 11») reschedules it."""
-    reply_to = message.reply_to_message
-    assert reply_to is not None and message.text is not None
-    fu = await followup_of_message(repos, message.chat.id, reply_to.message_id)
-    if fu is None or user is None or fu.user_id != user.id:
-        raise SkipHandler
-    if fu.state not in OPEN:
-        await replies.send(message.chat.id, _("This follow-up is already closed."))
-        return
-    await move_to_text(
-        message.chat.id, fu, message.text.strip(), user, repos, replies, settings, clock.now(), lang
-    )
-
-
-@router.message(Command("followups"))
-async def cmd_followups(
-    message: Message,
-    user: User | None,
-    repos: Repos,
-    replies: Replies,
-    settings: Settings,
-    lang: str,
-) -> None:
     """Every open follow-up of the user, each with a button to open, move or stop it."""
+    now = clock.now()
     if user is None:
         await replies.send(message.chat.id, _("Send me /start in a private chat first."))
         return
@@ -647,11 +650,14 @@ async def cmd_followups(
     total = await repos.followups.count_open(user.id)
     lines = [_("<b>Follow-ups</b>: {n}").format(n=total)]
     lines += [fu_line(f, clients.get(f.client_id), zone, lang) for f in items]
-    kb = InlineKeyboardBuilder()
-    for f in items:
-        client = clients.get(f.client_id)
-        kb.button(
-            text=(client.name if client else "—")[:60], callback_data=FuCb(action="open", id=f.id)
+    buttons = [
+        InlineKeyboardButton(
+            text="{at} {name}".format(
+                at=local_time(f.due_at, zone, now),
+                name=clients[f.client_id].name if f.client_id in clients else "—",
+            )[:60],
+            callback_data=FuCb(action="open", id=f.id).pack(),
         )
-    kb.adjust(2)
-    await replies.send(message.chat.id, "\n".join(lines), reply_markup=kb.as_markup())
+        for f in items
+    ]
+    await replies.send(message.chat.id, "\n".join(lines), reply_markup=grid(buttons, 2))

@@ -199,9 +199,9 @@ async def cmd_silent(
     await replies.send(
         message.chat.id,
         ngettext(
-            "A client of «{team}» with no touch for {n} day is silent: the morning digest "
+            "In «{team}», a client with no touch for {n} day is silent: the morning digest "
             "lists them. /silent 14 changes it.",
-            "A client of «{team}» with no touch for {n} days is silent: the morning digest "
+            "In «{team}», a client with no touch for {n} days is silent: the morning digest "
             "lists them. /silent 14 changes it.",
             days,
         ).format(team=esc(workspace.name), n=days),

@@ -171,7 +171,7 @@ class ReminderRow(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         Index("ix_reminders_state_due", "state", "due_at"),
-        Index("ix_reminders_user_kind_state", "user_id", "kind", "state"),
+        Index("ix_reminders_kind_state_user", "kind", "state", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -143,13 +143,13 @@ class FollowUpRepo:
         )
         return [plain(FollowUp, r) for r in rows]
 
-    async def count_open(self, user_id: int) -> int:
-        """How many open follow-ups the user has."""
-        return (
-            await self.session.scalar(
-                select(func.count())
-                .select_from(FollowUpRow)
-                .where(FollowUpRow.user_id == user_id, FollowUpRow.state.in_(OPEN))
-            )
-            or 0
+    async def count_open(self, user_id: int, until: datetime | None = None) -> int:
+        """How many open follow-ups the user has (due before `until`, when given)."""
+        query = (
+            select(func.count())
+            .select_from(FollowUpRow)
+            .where(FollowUpRow.user_id == user_id, FollowUpRow.state.in_(OPEN))
         )
+        if until is not None:
+            query = query.where(FollowUpRow.due_at < until)
+        return await self.session.scalar(query) or 0
