@@ -26,7 +26,7 @@ class When:
 
 
 # Number words, so that «через два часа» and "in two hours" read like digits.
-_NUMBER_WORDS: dict[str, int] = {
+NUMBER_WORDS: dict[str, int] = {
     "один": 1,
     "одну": 1,
     "одна": 1,
@@ -66,7 +66,7 @@ _NUMBER_WORDS: dict[str, int] = {
     "couple of": 2,
 }
 # Longest first, so "a couple of" wins over "a".
-_NUM = "|".join([r"\d{1,4}"] + [re.escape(w) for w in sorted(_NUMBER_WORDS, key=len, reverse=True)])
+_NUM = "|".join([r"\d{1,4}"] + [re.escape(w) for w in sorted(NUMBER_WORDS, key=len, reverse=True)])
 
 _UNITS_RU = (
     r"минуту|минуты|минут|мин|часа|часов|час|ч|дней|дня|день|суток|сутки|"
@@ -191,7 +191,7 @@ _NOT_TIME_AFTER = re.compile(
 
 def _number(word: str) -> int:
     """Return the value of a digit string or a number word."""
-    return int(word) if word.isdigit() else _NUMBER_WORDS[" ".join(word.lower().split())]
+    return int(word) if word.isdigit() else NUMBER_WORDS[" ".join(word.lower().split())]
 
 
 def _offset(n: int, unit: str) -> tuple[str, Any]:

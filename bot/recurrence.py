@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekdays
 
+from bot.dates import NUMBER_WORDS
+
 __all__ = ["Recurrence", "RecurrenceFound", "next_occurrence", "parse_recurrence"]
 
 _FREQS: dict[str, int] = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
@@ -151,29 +153,12 @@ class RecurrenceFound:
 # Patterns are lower-case and run over a lower-cased copy of the text (see _fold): compiling them
 # case-insensitively costs noticeably more at import, with the Cyrillic alternations.
 
+# The date parser's number words up to ten, single words only: «каждые две недели», "every two
+# weeks" (its "a", "пару" and "couple of" would read "a week" as a period of its own here).
 _NUMBER_WORDS: dict[str, int] = {
-    "одну": 1,
-    "один": 1,
-    "два": 2,
-    "две": 2,
-    "три": 3,
-    "четыре": 4,
-    "пять": 5,
-    "шесть": 6,
-    "семь": 7,
-    "восемь": 8,
-    "девять": 9,
-    "десять": 10,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
+    word: n
+    for word, n in NUMBER_WORDS.items()
+    if n <= 10 and " " not in word and word not in ("a", "an", "пару", "пара")
 }
 # Ordinals by stem: «каждую вторую неделю», "every other week".
 _ORDINAL_STEMS: tuple[tuple[str, int], ...] = (
