@@ -378,3 +378,41 @@ async def test_a_reply_to_a_reminder_wins_over_an_old_question(harness: Harness)
     # A new command dropped the old question: plain text is not read as its answer.
     assert "не понял" in ask.text.lower() or "/help" in ask.text
     assert len(await followups(harness)) == 1
+
+
+async def test_quiet_hours_and_days_off_hold_a_reminder_back(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    async with harness.app.db.session() as s:
+        await Repos(s).users.update(
+            1001,
+            harness.clock.now(),
+            quiet_start_min=22 * 60,
+            quiet_end_min=8 * 60,
+            weekend_reminders=False,
+        )
+    await harness.send("/fu Ромашка сегодня в 23:00 письмо")  # Tuesday 23:00 Moscow: quiet
+    await harness.send("/fu Ромашка сб 12:00 отчёт")  # Saturday: a day off
+    sent = await run_until(harness, datetime(2026, 11, 24, 20, 0, 1, tzinfo=UTC))
+    assert reminders_of(sent, "письмо") == []
+    sent = await run_until(harness, datetime(2026, 11, 25, 5, 0, 1, tzinfo=UTC))  # 08:00
+    assert reminders_of(sent, "письмо")
+    assert (
+        reminders_of(await run_until(harness, datetime(2026, 11, 28, 9, 0, 1, tzinfo=UTC)), "отчёт")
+        == []
+    )
+    # Monday 10:00 Moscow, the start of the working day.
+    assert reminders_of(
+        await run_until(harness, datetime(2026, 11, 30, 7, 0, 1, tzinfo=UTC)), "отчёт"
+    )
+
+
+async def test_a_recurring_series_takes_a_new_rule(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка каждый пн 10:00 отчёт")
+    [fu] = await followups(harness)
+    [ask] = await harness.press(cb("at", fu.id))
+    assert "каждый вт 11:00" in ask.text
+    [ok] = await harness.send("каждую среду в 12")
+    assert "ср в 12:00" in ok.text and "ср 25.11 12:00" in ok.text
+    [fu] = [f for f in await followups(harness) if f.state == "pending"]
+    assert fu.due_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC) and fu.what == "отчёт"
