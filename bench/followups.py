@@ -417,7 +417,7 @@ async def today_bench(template: Path, args: argparse.Namespace) -> dict[str, Any
                 with speaking(app.i18n, "ru"):
                     t2 = time.perf_counter()
                     agenda_text(agenda, "<b>Сегодня</b>", ZONE, "ru")
-                    agenda_keyboard(agenda)
+                    agenda_keyboard(agenda, ZONE)
                     render_t.append(time.perf_counter() - t2)
                 agenda_t.append(t1 - t0)
             out["agenda"], out["render"] = agenda_t, render_t
