@@ -87,6 +87,11 @@ def client_window(client: Client, manager: User, default_zone: str) -> Window:
     )
 
 
+def _minute(at: datetime) -> datetime:
+    """The cadence keeps whole minutes; the exact start is kept to compare replies with."""
+    return at.replace(second=0, microsecond=0)
+
+
 async def _arm(repos: Repos, fu: FollowUp, now: datetime) -> FollowUp:
     """Give the follow-up a due item the alarm clock wakes up for."""
     reminder_id = await repos.reminders.add(
@@ -125,12 +130,11 @@ async def start_chase(
     open_chases = await repos.followups.open_chases(client.id)
     if open_chases:
         raise FollowUpError("chasing")
-    now = now.replace(second=0, microsecond=0)  # the cadence keeps whole minutes
     fu = await repos.followups.add(
         workspace_id=client.workspace_id,
         client_id=client.id,
         user_id=user.id,
-        due_at=chase_due(now, 0, window),
+        due_at=chase_due(_minute(now), 0, window),
         now=now,
         what=what,
         mode=CHASE,
@@ -267,7 +271,7 @@ async def _advance(repos: Repos, fu: FollowUp, now: datetime) -> FollowUp | None
         if client is None or user is None:
             return None
         window = client_window(client, user, fu.zone or "UTC")
-        due = chase_due(fu.started_at, fu.step + 1, window)
+        due = chase_due(_minute(fu.started_at), fu.step + 1, window)
         return await _next_row(repos, fu, now, max(due, now), step=fu.step + 1)
     if fu.mode == REPEAT and fu.rule:
         rec = Recurrence.from_rule(fu.rule)
