@@ -416,3 +416,18 @@ async def test_a_recurring_series_takes_a_new_rule(harness: Harness) -> None:
     assert "ср в 12:00" in ok.text and "ср 25.11 12:00" in ok.text
     [fu] = [f for f in await followups(harness) if f.state == "pending"]
     assert fu.due_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC) and fu.what == "отчёт"
+
+
+async def test_an_english_speaking_manager(harness: Harness) -> None:
+    en = {"language": "en"}
+    await harness.send("/start", **en)
+    await harness.send("New York", **en)
+    await harness.send("/lead Acme", **en)
+    await harness.send("/client Acme tz Europe/London", **en)
+    [ok] = await harness.send("/fu Acme fri 9am send the deck", **en)
+    # 9:00 in New York is 14:00 in London.
+    assert "Fri 27.11 14:00 client's time (09:00 yours)" in ok.text and "send the deck" in ok.text
+    [series] = await harness.send("/fu Acme every month on the 1st invoice", **en)
+    assert "monthly on day 1 at 10:00" in series.text and "Tue 01.12 10:00" in series.text
+    [today] = await harness.send("/today", **en)
+    assert "Leads waiting for an answer" in today.text and "«Acme»" in today.text
