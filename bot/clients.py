@@ -104,6 +104,9 @@ async def find_clients(
     return found, unique and len(found) == 1
 
 
+MAX_NAME_WORDS = 8
+
+
 async def leading_client(
     repos: Repos, workspace_id: int, text: str
 ) -> tuple[list[Client], bool, str]:
@@ -116,7 +119,8 @@ async def leading_client(
     words = text.split()
     index = await client_index(repos, workspace_id)
     best_cut, best_score = 0, 0.0
-    for cut in range(len(words), 0, -1):
+    # Ranking every prefix of a long text is quadratic; no client name is that long.
+    for cut in range(min(len(words), MAX_NAME_WORDS), 0, -1):
         ranked = index.rank(" ".join(words[:cut]), limit=1)
         if ranked and ranked[0][1] > best_score:
             best_cut, best_score = cut, ranked[0][1]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.align import Window, chase_due, zone_country
+from bot.align import Window, chase_steps, zone_country
 from bot.dates import parse_when
 from bot.recurrence import Recurrence, next_occurrence
 from bot.storage.records import Client, FollowUp, Reminder, User
@@ -16,6 +16,8 @@ from bot.storage.repositories.followups import DONE, FIRED, PENDING, SKIPPED, ST
 FU_KIND = "followup"
 ONCE, CHASE, REPEAT = "once", "chase", "repeat"
 CHASE_STEPS = 6
+# Further ahead than this is a typo (31.12.9999), not a plan.
+MAX_AHEAD = timedelta(days=5 * 366)
 CHASE_WORDS = frozenset({"chase", "цепочка", "цепочку", "дожим"})
 
 # What the quick buttons mean, said in the grammar every typed date goes through.
@@ -65,6 +67,8 @@ def read_when(
 
 def quick_time(choice: str, user: User, now: datetime, default_zone: str) -> datetime:
     """The moment a quick button (+15 min, +1 h, tomorrow, Monday, in 3 days) stands for."""
+    if choice not in QUICK_PHRASES:
+        raise FollowUpError("stale")  # not a button we ever made
     at, _rest = read_when(QUICK_PHRASES[choice], user, now, default_zone)
     assert at is not None, choice
     return at
@@ -106,12 +110,28 @@ async def _arm(repos: Repos, fu: FollowUp, now: datetime) -> FollowUp:
     return await repos.followups.update(fu.id, reminder_id=reminder_id)
 
 
+def _check_due(at: datetime, now: datetime) -> None:
+    """Refuse a moment in the past or absurdly far ahead (a typo like 31.12.9999)."""
+    if at <= now:
+        raise FollowUpError("past")
+    if at - now > MAX_AHEAD:
+        raise FollowUpError("far")
+
+
+async def _retire(repos: Repos, rows: list[FollowUp]) -> None:
+    """Rows closed or moved: their alarms are off, and a message of theirs still held back
+    (quiet hours, a day off) is not sent stale."""
+    ids = [row.reminder_id for row in rows if row.reminder_id is not None]
+    for reminder_id in ids:
+        await repos.reminders.cancel(reminder_id)
+    await repos.outbox.cancel_for_reminders(ids)
+
+
 async def schedule_once(
     repos: Repos, client: Client, user: User, at: datetime, what: str, now: datetime
 ) -> FollowUp:
     """A single follow-up at `at`."""
-    if at <= now:
-        raise FollowUpError("past")
+    _check_due(at, now)
     fu = await repos.followups.add(
         workspace_id=client.workspace_id,
         client_id=client.id,
@@ -134,7 +154,7 @@ async def start_chase(
         workspace_id=client.workspace_id,
         client_id=client.id,
         user_id=user.id,
-        due_at=chase_due(_minute(now), 0, window),
+        due_at=chase_steps(_minute(now), window)[0],
         now=now,
         what=what,
         mode=CHASE,
@@ -170,29 +190,30 @@ async def start_repeat(
 
 
 async def change_rule(repos: Repos, fu: FollowUp, rec: Recurrence, now: datetime) -> FollowUp:
-    """Give a recurring series a new rule; its next occurrence moves accordingly."""
-    if fu.mode != REPEAT or fu.state not in (PENDING, FIRED):
+    """Give a recurring series a new rule: every open row goes, one row of the new rule comes."""
+    if fu.mode != REPEAT:
         raise FollowUpError("closed")
+    closed = await repos.followups.close_series(fu.series, SKIPPED, now)
+    if not closed:
+        raise FollowUpError("closed")
+    await _retire(repos, closed)
     zone = fu.zone or "UTC"
-    await repos.followups.close_series(fu.series, SKIPPED, now, states=(FIRED,))
-    if fu.state == FIRED:
-        fu = await _next_row(repos, fu, now, next_occurrence(rec, zone, now), rule=rec.rule)
-        return fu
-    await repos.reminders.cancel(fu.reminder_id)
-    fu = await repos.followups.update(
-        fu.id, rule=rec.rule, due_at=next_occurrence(rec, zone, now), started_at=now
+    return await _next_row(
+        repos, fu, now, next_occurrence(rec, zone, now), rule=rec.rule, started_at=now
     )
-    return await _arm(repos, fu, now)
 
 
 async def reschedule(repos: Repos, fu: FollowUp, at: datetime, now: datetime) -> FollowUp:
-    """Move an open follow-up to `at` (snooze, another time, a reply with a date)."""
+    """Move an open follow-up to `at` (snooze, another time, a reply with a date).
+
+    A row that has fired keeps its fired_at: its series has already moved on to the next
+    row, so when the moved one fires again it neither advances nor closes the series.
+    """
     if fu.state not in (PENDING, FIRED):
         raise FollowUpError("closed")
-    if at <= now:
-        raise FollowUpError("past")
-    await repos.reminders.cancel(fu.reminder_id)
-    fu = await repos.followups.update(fu.id, due_at=at, state=PENDING, fired_at=None)
+    _check_due(at, now)
+    await _retire(repos, [fu])
+    fu = await repos.followups.update(fu.id, due_at=at, state=PENDING)
     return await _arm(repos, fu, now)
 
 
@@ -200,8 +221,8 @@ async def mark_done(repos: Repos, fu: FollowUp, now: datetime) -> FollowUp:
     """Close one follow-up as done; a series goes on with its next row."""
     if fu.state not in (PENDING, FIRED):
         raise FollowUpError("closed")
-    await repos.reminders.cancel(fu.reminder_id)
-    if fu.state == PENDING and fu.mode != ONCE:
+    await _retire(repos, [fu])
+    if fu.state == PENDING and fu.fired_at is None:
         # Done ahead of time: the series still owes its next occurrence or step.
         await _advance(repos, fu, now)
     return await repos.followups.update(fu.id, state=DONE, closed_at=now)
@@ -210,8 +231,7 @@ async def mark_done(repos: Repos, fu: FollowUp, now: datetime) -> FollowUp:
 async def stop_series(repos: Repos, fu: FollowUp, now: datetime) -> int:
     """Stop a chase or recurring series (or a single follow-up): nothing more fires."""
     closed = await repos.followups.close_series(fu.series, STOPPED, now)
-    for row in closed:
-        await repos.reminders.cancel(row.reminder_id)
+    await _retire(repos, closed)
     return len(closed)
 
 
@@ -235,8 +255,7 @@ async def stop_chases(repos: Repos, client_id: int, now: datetime) -> int:
     """Stop the client's chases (the client has answered)."""
     series = {fu.series for fu in await repos.followups.open_chases(client_id)}
     for series_id in series:
-        for row in await repos.followups.close_series(series_id, STOPPED, now):
-            await repos.reminders.cancel(row.reminder_id)
+        await _retire(repos, await repos.followups.close_series(series_id, STOPPED, now))
     return len(series)
 
 
@@ -255,24 +274,31 @@ async def fire(repos: Repos, reminder: Reminder, now: datetime) -> Fired | None:
         if replied is not None and replied >= fu.started_at:
             await stop_chases(repos, fu.client_id, now)
             return None
+    if fu.fired_at is not None:
+        # A snoozed occurrence coming back: its series went on when it first fired.
+        return Fired(await repos.followups.update(fu.id, state=FIRED), None)
     # An earlier occurrence nobody acted on is superseded by this one: one overdue per series.
-    await repos.followups.close_series(fu.series, SKIPPED, now, states=(FIRED,))
+    await _retire(repos, await repos.followups.close_series(fu.series, SKIPPED, now, (FIRED,)))
     fired = await repos.followups.update(fu.id, state=FIRED, fired_at=now)
     return Fired(fired, await _advance(repos, fired, now))
 
 
 async def _advance(repos: Repos, fu: FollowUp, now: datetime) -> FollowUp | None:
-    """Make the series' next row: the next chase step or the next occurrence."""
+    """Make the series' next row: the next chase step still ahead, or the next occurrence."""
     if fu.mode == ONCE or await repos.followups.has_pending(fu.series, exclude=fu.id):
-        return None  # a snoozed occurrence fires again without starting a second next row
-    if fu.mode == CHASE and fu.started_at is not None and fu.step + 1 < CHASE_STEPS:
+        return None
+    if fu.mode == CHASE and fu.started_at is not None:
         client = await repos.clients.get(fu.client_id)
         user = await repos.users.get(fu.user_id)
         if client is None or user is None:
             return None
-        window = client_window(client, user, fu.zone or "UTC")
-        due = chase_due(_minute(fu.started_at), fu.step + 1, window)
-        return await _next_row(repos, fu, now, max(due, now), step=fu.step + 1)
+        steps = chase_steps(_minute(fu.started_at), client_window(client, user, fu.zone or "UTC"))
+        # Steps that fell due while the bot was down are not sent in a burst: the next one is.
+        ahead = [(i, due) for i, due in enumerate(steps) if i > fu.step and due > now]
+        if not ahead:
+            return None
+        step, due = ahead[0]
+        return await _next_row(repos, fu, now, due, step=step)
     if fu.mode == REPEAT and fu.rule:
         rec = Recurrence.from_rule(fu.rule)
         zone = fu.zone or "UTC"
@@ -290,6 +316,7 @@ async def _next_row(
     *,
     step: int | None = None,
     rule: str | None = None,
+    started_at: datetime | None = None,
 ) -> FollowUp:
     """A new pending row continuing fu's series."""
     row = await repos.followups.add(
@@ -304,7 +331,7 @@ async def _next_row(
         rule=rule or fu.rule,
         zone=fu.zone,
         step=fu.step if step is None else step,
-        started_at=fu.started_at,
+        started_at=started_at or fu.started_at,
     )
     return await _arm(repos, row, now)
 

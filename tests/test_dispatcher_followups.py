@@ -59,8 +59,8 @@ def no_digest(sent: list[SendMessage]) -> list[SendMessage]:
 
 
 def reminders_of(sent: list[SendMessage], name: str) -> list[SendMessage]:
-    """Follow-up reminders about this client among the sent messages."""
-    return [m for m in sent if "🔔" in m.text and name in m.text and m.reply_markup]
+    """Follow-up reminders about this client among the sent messages (digests left out)."""
+    return [m for m in no_digest(sent) if "🔔" in m.text and name in m.text and m.reply_markup]
 
 
 def cb(action: str, fu_id: int, arg: str = "") -> str:
@@ -431,3 +431,125 @@ async def test_an_english_speaking_manager(harness: Harness) -> None:
     assert "monthly on day 1 at 10:00" in series.text and "Tue 01.12 10:00" in series.text
     [today] = await harness.send("/today", **en)
     assert "Leads waiting for an answer" in today.text and "«Acme»" in today.text
+
+
+async def pending_rows(h: Harness) -> list[FollowUp]:
+    return [f for f in await followups(h) if f.state == "pending"]
+
+
+async def test_a_new_rule_given_after_a_reminder_replaces_the_old_one(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка каждый день в 15:00 отчёт")
+    [first] = await followups(harness)
+    await run_until(harness, first.due_at)  # Tuesday 15:00; Wednesday's row is made
+    await harness.press(cb("at", first.id))
+    await harness.send("каждую среду в 12")
+    [only] = await pending_rows(harness)
+    assert only.due_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC) and "BYDAY=WE" in (
+        only.rule or ""
+    )
+    await run_until(harness, only.due_at)
+    [nxt] = await pending_rows(harness)
+    assert nxt.due_at == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_a_snoozed_occurrence_does_not_stall_its_series(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка каждый день в 15:00 отчёт")
+    [first] = await followups(harness)
+    await run_until(harness, first.due_at)
+    await harness.press(cb("snz", first.id, "mon"))
+    for day in (25, 26, 27, 28, 29):
+        sent = await run_until(harness, datetime(2026, 11, day, 12, 0, tzinfo=UTC))
+        assert len(reminders_of(sent, "Ромашка")) == 1, day
+    # Monday 10:00: the snoozed Tuesday comes back on its own, the series does not double.
+    sent = await run_until(harness, datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
+    assert len(reminders_of(sent, "Ромашка")) == 1
+    assert [f.due_at.day for f in await pending_rows(harness)] == [30]
+
+
+async def test_a_chase_step_snoozed_past_the_next_one_repeats_nothing(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка цепочка")
+    [step0] = await followups(harness)
+    await run_until(harness, step0.due_at)  # Wed 25.11 13:00 Moscow
+    await harness.press(cb("snz", step0.id, "mon"))  # to Mon 30.11, past step 1 (Fri 27.11)
+    sent = await run_until(harness, datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    assert ["2 из 6" in m.text for m in reminders_of(sent, "Ромашка")] == [True]
+    sent = await run_until(harness, datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
+    assert ["1 из 6" in m.text for m in reminders_of(sent, "Ромашка")] == [True]
+    assert [f.step for f in await pending_rows(harness)] == [2]
+
+
+async def test_chase_steps_never_come_together(harness: Harness) -> None:
+    harness.clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))  # Friday 13:00 Moscow
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка цепочка")
+    dues: list[datetime] = []
+    for _ in range(6):
+        [row] = await pending_rows(harness)
+        dues.append(row.due_at)
+        sent = await run_until(harness, row.due_at)
+        assert len(reminders_of(sent, "Ромашка")) == 1
+    assert dues == sorted(set(dues)) and dues[1] - dues[0] >= timedelta(days=1)
+    assert await pending_rows(harness) == []
+
+
+async def test_client_replied_on_an_older_chase_reminder_still_stops_it(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка цепочка")
+    [step0] = await followups(harness)
+    await run_until(harness, step0.due_at)
+    [step1] = await pending_rows(harness)
+    await run_until(harness, step1.due_at)  # step 0 is now superseded
+    await harness.press(cb("replied", step0.id))
+    assert await pending_rows(harness) == []
+    assert no_digest(await run_until(harness, datetime(2027, 4, 1, tzinfo=UTC))) == []
+
+
+async def test_a_reminder_held_for_quiet_hours_is_dropped_once_the_client_replies(
+    harness: Harness,
+) -> None:
+    await setup(harness, "Владимир")
+    await harness.send("/client Владимир tz Asia/Vladivostok")
+    async with harness.app.db.session() as s:
+        await Repos(s).users.update(
+            1001, harness.clock.now(), quiet_start_min=22 * 60, quiet_end_min=8 * 60
+        )
+    await harness.send("/fu Владимир цепочка")
+    [step0] = await followups(harness)
+    # Step 0 is 10:00 in Vladivostok = 03:00 Moscow: fired, but held until 08:00.
+    assert reminders_of(await run_until(harness, step0.due_at), "Владимир") == []
+    await harness.press(cb("replied", step0.id))
+    sent = await run_until(harness, datetime(2026, 11, 25, 5, 0, 1, tzinfo=UTC))  # 08:00
+    assert reminders_of(sent, "Владимир") == []
+
+
+async def test_a_past_or_far_date_keeps_the_question_open(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка позвонить")
+    [past] = await harness.send("сегодня в 9")
+    assert "уже прошло" in past.text
+    [far] = await harness.send("31.12.2099 23:59")
+    assert "слишком далеко" in far.text
+    [ok] = await harness.send("завтра в 11")
+    assert "ср 25.11 11:00" in ok.text and "позвонить" in ok.text
+    [direct] = await harness.send("/fu Ромашка 31.12.2099 созвон")
+    assert "слишком далеко" in direct.text
+    assert len(await followups(harness)) == 1
+
+
+async def test_tampered_buttons_and_long_text_are_refused_quietly(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    await harness.send("/fu Ромашка через 5 минут")
+    [fu] = await followups(harness)
+    for data in (
+        cb("align", fu.id, "abc"),
+        cb("align", fu.id, "99999999999999"),
+        cb("snz", fu.id, "xx"),
+    ):
+        assert [m for m in await harness.press(data) if isinstance(m, SendMessage)] == []
+    [fu_after] = await followups(harness)
+    assert fu_after.due_at == fu.due_at
+    [answer] = await harness.send("/fu " + "а " * 2000)
+    assert "не нашёл клиента" in answer.text.lower()

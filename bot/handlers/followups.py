@@ -32,6 +32,7 @@ from bot.followup_views import (
 from bot.followups import (
     CHASE_STEPS,
     CHASE_WORDS,
+    MAX_AHEAD,
     FollowUpError,
     change_rule,
     client_replied,
@@ -83,6 +84,10 @@ def error_text(exc: FollowUpError) -> str:
     """One clear message per kind of refusal."""
     if exc.code == "past":
         return _("That moment has already passed.") + " " + date_example()
+    if exc.code == "far":
+        return _("That is too far ahead: more than five years.") + " " + date_example()
+    if exc.code == "stale":
+        return _("This button is out of date. Open the follow-up again: /followups")
     if exc.code == "chasing":
         return _("A chase for this client is already running; it stops when they answer.")
     return _("This follow-up is already closed.")
@@ -401,11 +406,15 @@ async def on_followup_button(
         )
         await answer(query)
         return
+    shown = msg.html_text if msg.text else ""
+    if action in ("replied", "stop"):
+        # These act on the whole chase or series, so they work from an older reminder too.
+        await _end_series(query, action, fu, client, msg, shown, user, repos, replies, now)
+        return
     if fu.state not in OPEN:
         await replies.edit_markup(msg.chat.id, msg.message_id, None)
         await answer(query, _("This follow-up is already closed."))
         return
-    shown = msg.html_text if msg.text else ""
     try:
         if action == "done":
             await mark_done(repos, fu, now)
@@ -413,16 +422,6 @@ async def on_followup_button(
             if fu.mode == "once":
                 await ask_next(msg.chat.id, user, client, repos, replies, now)
             await answer(query, _("Done"))
-        elif action == "replied":
-            stopped = await client_replied(repos, client, user.id, now)
-            await replies.edit(
-                msg.chat.id,
-                msg.message_id,
-                shown
-                + "\n\n"
-                + _("💬 «{name}» replied: the chase is stopped.").format(name=esc(client.name)),
-            )
-            await answer(query, _("Chase stopped") if stopped else _("Reply logged"))
         elif action == "snz":
             at = quick_time(callback_data.arg, user, now, settings.default_timezone)
             moved = await reschedule(repos, fu, at, now)
@@ -443,15 +442,9 @@ async def on_followup_button(
                 ),
             )
             await answer(query)
-        elif action == "stop":
-            await stop_series(repos, fu, now)
-            await replies.edit(
-                msg.chat.id,
-                msg.message_id,
-                shown + "\n\n" + _("⏹ Stopped: no more reminders of this series."),
-            )
-            await answer(query, _("Stopped"))
         elif action == "align":
+            if not (callback_data.arg.isdigit() and len(callback_data.arg) <= 11):
+                raise FollowUpError("stale")  # not a timestamp this bot put on a button
             proposed = datetime.fromtimestamp(int(callback_data.arg), tz=UTC)
             moved = await reschedule(repos, fu, proposed, now)
             text, _markup = confirmation(moved, client, user, settings, lang)
@@ -462,6 +455,38 @@ async def on_followup_button(
             await answer(query, _("Kept as it is"))
     except FollowUpError as exc:
         await answer(query, error_text(exc).split("<code>")[0], show_alert=True)
+
+
+async def _end_series(
+    query: CallbackQuery,
+    action: str,
+    fu: FollowUp,
+    client: Client,
+    msg: Message,
+    shown: str,
+    user: User,
+    repos: Repos,
+    replies: Replies,
+    now: datetime,
+) -> None:
+    """💬 Client replied (stops the client's chases) or ⏹ Stop (ends the series)."""
+    if action == "replied":
+        if fu.state not in OPEN and not await repos.followups.open_chases(client.id):
+            await replies.edit_markup(msg.chat.id, msg.message_id, None)
+            await answer(query, _("This follow-up is already closed."))
+            return
+        await client_replied(repos, client, user.id, now)
+        note = _("💬 «{name}» replied: the chase is stopped.").format(name=esc(client.name))
+        await replies.edit(msg.chat.id, msg.message_id, shown + "\n\n" + note)
+        await answer(query, _("Chase stopped"))
+        return
+    if not await stop_series(repos, fu, now):
+        await replies.edit_markup(msg.chat.id, msg.message_id, None)
+        await answer(query, _("This follow-up is already closed."))
+        return
+    note = _("⏹ Stopped: no more reminders of this series.")
+    await replies.edit(msg.chat.id, msg.message_id, shown + "\n\n" + note)
+    await answer(query, _("Stopped"))
 
 
 async def ask_next(
@@ -542,30 +567,31 @@ async def on_awaited_text(
             await repos.users.update(user.id, now, awaiting=None)
         return
     if asked == "fuwhen":
-        at, _rest = read_when(text, user, now, settings.default_timezone)
-        if at is None:
-            await replies.send(
-                chat_id,
-                _("I did not find a date in «{text}».").format(text=esc(text))
-                + " "
-                + date_example(),
-            )
+        at, rest = read_when(text, user, now, settings.default_timezone)
+        problem = date_problem(text, at, now)
+        if problem is not None:
+            await replies.send(chat_id, problem)  # the question stays open for another try
             return
+        assert at is not None
         draft = await repos.drafts.take(ref, user.id, DRAFT_KIND)
         await repos.users.update(user.id, now, awaiting=None)
         client = await accessible(repos, user, draft.get("client")) if draft else None
         if draft is None or client is None:
             await replies.send(chat_id, _("Already done."))
             return
-        what = " ".join(filter(None, [draft.get("what", ""), _rest]))
+        what = " ".join(filter(None, [draft.get("what", ""), rest]))
         await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
         return
     client = await accessible(repos, user, ref)
-    await repos.users.update(user.id, now, awaiting=None)
     if client is None:
+        await repos.users.update(user.id, now, awaiting=None)
         await replies.send(chat_id, _("This client is not in your team."))
         return
     at, what = read_when(text, user, now, settings.default_timezone)
+    if at is not None and (problem := date_problem(text, at, now)) is not None:
+        await replies.send(chat_id, problem)
+        return
+    await repos.users.update(user.id, now, awaiting=None)
     await repos.clients.update(
         client.id, now, next_step=(what or text)[:1000], next_step_who="us", next_step_at=at
     )
@@ -573,6 +599,17 @@ async def on_awaited_text(
         await plan(chat_id, user, client, text, repos, replies, settings, clock, lang)
         return
     await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
+
+
+def date_problem(text: str, at: datetime | None, now: datetime) -> str | None:
+    """Why a typed date cannot be used (none found, past, too far), or None."""
+    if at is None:
+        return _("I did not find a date in «{text}».").format(text=esc(text)) + " " + date_example()
+    if at <= now:
+        return error_text(FollowUpError("past"))
+    if at - now > MAX_AHEAD:
+        return error_text(FollowUpError("far"))
+    return None
 
 
 async def move_to_text(
@@ -604,14 +641,11 @@ async def move_to_text(
             )
             return True
         at, _rest = read_when(text, user, now, settings.default_timezone)
-        if at is None:
-            await replies.send(
-                chat_id,
-                _("I did not find a date in «{text}».").format(text=esc(text))
-                + " "
-                + date_example(),
-            )
+        problem = date_problem(text, at, now)
+        if problem is not None:
+            await replies.send(chat_id, problem)
             return False
+        assert at is not None
         moved = await reschedule(repos, fu, at, now)
     except FollowUpError as exc:
         await replies.send(chat_id, error_text(exc))

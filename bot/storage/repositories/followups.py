@@ -103,6 +103,8 @@ class FollowUpRepo:
                 (FollowUpRow.series_id == series_id) | (FollowUpRow.id == series_id),
                 FollowUpRow.state == PENDING,
                 FollowUpRow.id != exclude,
+                # A snoozed row that fired before does not stand for the series' next one.
+                FollowUpRow.fired_at.is_(None),
             )
             .limit(1)
         )

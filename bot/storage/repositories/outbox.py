@@ -157,3 +157,14 @@ class OutboxRepo:
             .where(NotificationRow.chat_id == chat_id, NotificationRow.message_id == message_id)
             .limit(1)
         )
+
+    async def cancel_for_reminders(self, reminder_ids: list[int]) -> int:
+        """Drop queued, unsent messages of these reminders (closed or moved meanwhile)."""
+        if not reminder_ids:
+            return 0
+        result = await self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.state == PENDING, NotificationRow.reminder_id.in_(reminder_ids))
+            .values(state=CANCELLED)
+        )
+        return result.rowcount or 0
