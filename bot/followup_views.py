@@ -30,23 +30,28 @@ class FuCb(CallbackData, prefix="fu"):
     arg: str = ""
 
 
-def moment(at: datetime, zone: str, lang: str) -> str:
-    """`пт 27.11 10:00` / `Fri 27.11 10:00` in the given zone."""
-    return format_datetime(at, "EEE dd.MM HH:mm", tzinfo=ZoneInfo(zone), locale=lang)
+def moment(at: datetime, zone: str, lang: str, now: datetime | None = None) -> str:
+    """`пт 27.11 10:00` / `Fri 27.11 10:00` in the given zone; the year too when not now's."""
+    tz = ZoneInfo(zone)
+    other_year = now is not None and at.astimezone(tz).year != now.astimezone(tz).year
+    pattern = "EEE dd.MM.yyyy HH:mm" if other_year else "EEE dd.MM HH:mm"
+    return format_datetime(at, pattern, tzinfo=tz, locale=lang)
 
 
-def both_clocks(at: datetime, client_zone: str, my_zone: str, lang: str) -> str:
+def both_clocks(
+    at: datetime, client_zone: str, my_zone: str, lang: str, now: datetime | None = None
+) -> str:
     """The moment on the manager's clock, and on the client's when their clock differs."""
     mine, theirs = at.astimezone(ZoneInfo(my_zone)), at.astimezone(ZoneInfo(client_zone))
     if mine.replace(tzinfo=None) == theirs.replace(tzinfo=None):
-        return moment(at, my_zone, lang)
+        return moment(at, my_zone, lang, now)
     my_part = (
         format_datetime(at, "HH:mm", tzinfo=ZoneInfo(my_zone), locale=lang)
         if mine.date() == theirs.date()
-        else moment(at, my_zone, lang)
+        else moment(at, my_zone, lang, now)
     )
     return _("{theirs} client's time ({mine} yours)").format(
-        theirs=moment(at, client_zone, lang), mine=my_part
+        theirs=moment(at, client_zone, lang, now), mine=my_part
     )
 
 
@@ -97,10 +102,12 @@ def repeat_text(rule: str, lang: str) -> str:
     return _("yearly at {time}").format(time=at)
 
 
-def fu_line(fu: FollowUp, client: Client | None, zone: str, lang: str) -> str:
+def fu_line(
+    fu: FollowUp, client: Client | None, zone: str, lang: str, now: datetime | None = None
+) -> str:
     """One follow-up as a line of a list: time, client, what."""
     name = esc(client.name) if client else "—"
-    text = f"{moment(fu.due_at, zone, lang)} · «{name}»"
+    text = f"{moment(fu.due_at, zone, lang, now)} · «{name}»"
     if fu.what:
         text += " — " + esc(fu.what)
     if fu.mode == CHASE:
@@ -118,7 +125,7 @@ def fu_details(fu: FollowUp, client: Client, my_zone: str, lang: str, now: datet
     ]
     lines.append(
         _("When: {when}").format(
-            when=both_clocks(fu.due_at, client.timezone or my_zone, my_zone, lang)
+            when=both_clocks(fu.due_at, client.timezone or my_zone, my_zone, lang, now)
         )
     )
     if fu.mode == CHASE and fu.started_at is not None:
@@ -181,13 +188,13 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
     if agenda.overdue:
         lines += ["", _("<b>Overdue</b>")]
         lines += [
-            "❗ " + fu_line(fu, agenda.clients.get(fu.client_id), zone, lang)
+            "❗ " + fu_line(fu, agenda.clients.get(fu.client_id), zone, lang, agenda.now)
             for fu in agenda.overdue
         ]
     if agenda.upcoming:
         lines += ["", _("<b>Follow-ups</b>")]
         lines += [
-            "🔔 " + fu_line(fu, agenda.clients.get(fu.client_id), zone, lang)
+            "🔔 " + fu_line(fu, agenda.clients.get(fu.client_id), zone, lang, agenda.now)
             for fu in agenda.upcoming
         ]
     if agenda.more:

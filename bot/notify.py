@@ -89,7 +89,7 @@ class Notifier:
             text = fu_details(fu, client, zone, lang, now)
             if fired.next is not None:
                 text += "\n" + _("Next reminder: {when}.").format(
-                    when=moment(fired.next.due_at, zone, lang)
+                    when=moment(fired.next.due_at, zone, lang, now)
                 )
             text += self._late(reminder, now)
             markup = fu_keyboard(fu)

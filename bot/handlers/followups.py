@@ -178,7 +178,7 @@ async def plan(
             ).format(
                 name=esc(client.name),
                 total=CHASE_STEPS,
-                when=both_clocks(fu.due_at, client.timezone or my_zone, my_zone, lang),
+                when=both_clocks(fu.due_at, client.timezone or my_zone, my_zone, lang, now),
             ),
         )
         return
@@ -194,7 +194,7 @@ async def plan(
                 name=esc(client.name),
                 rule=repeat_text(found.recurrence.rule, lang),
                 what=" — " + esc(found.rest) if found.rest else "",
-                when=moment(fu.due_at, my_zone, lang),
+                when=moment(fu.due_at, my_zone, lang, now),
             ),
         )
         return
@@ -244,19 +244,19 @@ async def schedule_at(
     except FollowUpError as exc:
         await replies.send(chat_id, error_text(exc))
         return None
-    text, markup = confirmation(fu, client, user, settings, lang)
+    text, markup = confirmation(fu, client, user, settings, lang, now)
     await replies.send(chat_id, text, reply_markup=markup)
     return fu
 
 
 def confirmation(
-    fu: FollowUp, client: Client, user: User, settings: Settings, lang: str
+    fu: FollowUp, client: Client, user: User, settings: Settings, lang: str, now: datetime
 ) -> tuple[str, Any]:
     """ "Follow-up set" with both clocks, and the offer to move it into the client's day."""
     my_zone = user.timezone or settings.default_timezone
     client_zone = client.timezone or my_zone
     text = _("🔔 Follow-up «{name}»: {when}").format(
-        name=esc(client.name), when=both_clocks(fu.due_at, client_zone, my_zone, lang)
+        name=esc(client.name), when=both_clocks(fu.due_at, client_zone, my_zone, lang, now)
     )
     if fu.what:
         text += "\n" + esc(fu.what)
@@ -271,9 +271,9 @@ def confirmation(
         name=esc(client.name),
         hours=window_text(window.start_min, window.end_min),
         country=Locale.parse(lang).territories.get(window.country, window.country),
-        when=both_clocks(proposed, client_zone, my_zone, lang),
+        when=both_clocks(proposed, client_zone, my_zone, lang, now),
     )
-    return text, align_keyboard(fu.id, proposed, moment(proposed, client_zone, lang))
+    return text, align_keyboard(fu.id, proposed, moment(proposed, client_zone, lang, now))
 
 
 async def _pressed_fu(
@@ -425,7 +425,9 @@ async def on_followup_button(
         elif action == "snz":
             at = quick_time(callback_data.arg, user, now, settings.default_timezone)
             moved = await reschedule(repos, fu, at, now)
-            note = _("⏰ Snoozed until {when}.").format(when=moment(moved.due_at, my_zone, lang))
+            note = _("⏰ Snoozed until {when}.").format(
+                when=moment(moved.due_at, my_zone, lang, now)
+            )
             await replies.edit(msg.chat.id, msg.message_id, shown + "\n\n" + note)
             await answer(query, note)
         elif action == "at":
@@ -447,7 +449,7 @@ async def on_followup_button(
                 raise FollowUpError("stale")  # not a timestamp this bot put on a button
             proposed = datetime.fromtimestamp(int(callback_data.arg), tz=UTC)
             moved = await reschedule(repos, fu, proposed, now)
-            text, _markup = confirmation(moved, client, user, settings, lang)
+            text, _markup = confirmation(moved, client, user, settings, lang, now)
             await replies.edit(msg.chat.id, msg.message_id, text)
             await answer(query, _("Moved"))
         elif action == "keep":
@@ -636,7 +638,7 @@ async def move_to_text(
                 _("🔁 «{name}» now repeats {rule}. Next: {when}.").format(
                     name=esc(client.name),
                     rule=repeat_text(found.recurrence.rule, lang),
-                    when=moment(moved.due_at, my_zone, lang),
+                    when=moment(moved.due_at, my_zone, lang, now),
                 ),
             )
             return True
@@ -654,7 +656,7 @@ async def move_to_text(
         chat_id,
         _("🗓 «{name}» moved to {when}.").format(
             name=esc(client.name),
-            when=both_clocks(moved.due_at, client.timezone or my_zone, my_zone, lang),
+            when=both_clocks(moved.due_at, client.timezone or my_zone, my_zone, lang, now),
         ),
     )
     return True
@@ -683,7 +685,7 @@ async def cmd_followups(
     clients = {c.id: c for c in await repos.clients.many(sorted({f.client_id for f in items}))}
     total = await repos.followups.count_open(user.id)
     lines = [_("<b>Follow-ups</b>: {n}").format(n=total)]
-    lines += [fu_line(f, clients.get(f.client_id), zone, lang) for f in items]
+    lines += [fu_line(f, clients.get(f.client_id), zone, lang, now) for f in items]
     buttons = [
         InlineKeyboardButton(
             text="{at} {name}".format(
