@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_datetime, get_day_names
+from babel.dates import format_date, format_datetime, get_day_names
 
 from bot.agenda import Agenda
 from bot.followups import CHASE, CHASE_STEPS, REPEAT
@@ -95,11 +95,38 @@ def repeat_text(rule: str, lang: str) -> str:
         )
     if rec.freq == "MONTHLY":
         if rec.monthday == -1:
-            return _("monthly on the last day at {time}").format(time=at)
+            if n == 1:
+                return _("monthly on the last day at {time}").format(time=at)
+            return ngettext(
+                "every {n} month on the last day at {time}",
+                "every {n} months on the last day at {time}",
+                n,
+            ).format(n=n, time=at)
         if rec.monthday:
-            return _("monthly on day {day} at {time}").format(day=rec.monthday, time=at)
-        return _("monthly at {time}").format(time=at)
-    return _("yearly at {time}").format(time=at)
+            if n == 1:
+                return _("monthly on day {day} at {time}").format(day=rec.monthday, time=at)
+            return ngettext(
+                "every {n} month on day {day} at {time}",
+                "every {n} months on day {day} at {time}",
+                n,
+            ).format(n=n, day=rec.monthday, time=at)
+        if n == 1:
+            return _("monthly at {time}").format(time=at)
+        return ngettext("every {n} month at {time}", "every {n} months at {time}", n).format(
+            n=n, time=at
+        )
+    month = getattr(rec, "month", None)
+    if month and rec.monthday:
+        # 2000 is a leap year, so 29 February has a name too.
+        day = format_date(date(2000, month, rec.monthday), "d MMMM", locale=lang)
+        if n == 1:
+            return _("yearly on {date} at {time}").format(date=day, time=at)
+        return ngettext(
+            "every {n} year on {date} at {time}", "every {n} years on {date} at {time}", n
+        ).format(n=n, date=day, time=at)
+    if n == 1:
+        return _("yearly at {time}").format(time=at)
+    return ngettext("every {n} year at {time}", "every {n} years at {time}", n).format(n=n, time=at)
 
 
 def fu_line(
