@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import format_datetime, format_skeleton, get_day_names
 
 from bot.agenda import Agenda
 from bot.followups import CHASE, CHASE_STEPS, REPEAT
@@ -115,10 +115,9 @@ def repeat_text(rule: str, lang: str) -> str:
         return ngettext("every {n} month at {time}", "every {n} months at {time}", n).format(
             n=n, time=at
         )
-    month = getattr(rec, "month", None)
-    if month and rec.monthday:
+    if rec.month and rec.monthday:
         # 2000 is a leap year, so 29 February has a name too.
-        day = format_date(date(2000, month, rec.monthday), "d MMMM", locale=lang)
+        day = format_skeleton("MMMMd", date(2000, rec.month, rec.monthday), locale=lang)
         if n == 1:
             return _("yearly on {date} at {time}").format(date=day, time=at)
         return ngettext(

@@ -10,6 +10,10 @@
 #   who say "on the 31st" mean "at the end of the month", not "skip short months" as RFC 5545 does.
 # - «каждый второй понедельник» / "every other monday" is every two weeks, not "the second Monday
 #   of the month".
+# - A yearly series may name its date («ежегодно 1 марта», "every March 1st"); without one the
+#   anchor's day and month decide. 29 February falls on the 28th in other years, like the 31st.
+# - Inside a yearly phrase a dotted «15.03» is a date, 15 March; anywhere else it stays a time,
+#   15:03, and right after «в» / "at" it is a time in yearly phrases too.
 # - Only adverbs trigger in Russian («ежемесячно», not «ежемесячный отчёт»); English "weekly"
 #   cannot be told apart from the adjective, so "weekly report" does read as a recurrence.
 
@@ -32,18 +36,23 @@ __all__ = ["Recurrence", "RecurrenceFound", "next_occurrence", "parse_recurrence
 _FREQS: dict[str, int] = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
 _DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _RULE_KEYS = frozenset(
-    "FREQ INTERVAL BYDAY BYMONTHDAY BYSETPOS BYHOUR BYMINUTE BYSECOND WKST".split()
+    "FREQ INTERVAL BYDAY BYMONTH BYMONTHDAY BYSETPOS BYHOUR BYMINUTE BYSECOND WKST".split()
 )
+# Days in each month: the most it can have and the fewest (February is 29 or 28).
+_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_SHORTEST = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _WORKWEEK = (1, 2, 3, 4, 5)
 _WEEKEND = (6, 7)
 
 
-def _monthday_set(day: int) -> tuple[tuple[int, ...], bool]:
+def _monthday_set(day: int, month: int | None = None) -> tuple[tuple[int, ...], bool]:
     """BYMONTHDAY values for a month day, and whether BYSETPOS=-1 must pick the last of them."""
-    if day > 28:
+    shortest = _SHORTEST[month - 1] if month is not None else 28
+    if day > shortest:
         # RFC 5545 skips months without the day; «28..31, last one» is its idiom for "the 31st,
-        # or the month's last day when shorter", which is what people mean.
-        return tuple(range(28, day + 1)), True
+        # or the month's last day when shorter", which is what people mean. In a known month
+        # only 29 February needs it: «28,29, last one».
+        return tuple(range(shortest, day + 1)), True
     return (day,), False
 
 
@@ -54,8 +63,9 @@ class Recurrence:
     freq: str  # "DAILY" | "WEEKLY" | "MONTHLY" | "YEARLY"
     interval: int = 1
     weekdays: tuple[int, ...] = ()  # ISO 1=Mon..7=Sun, for DAILY/WEEKLY
-    monthday: int | None = None  # 1..31 or -1 (last day of the month), for MONTHLY
+    monthday: int | None = None  # 1..31 or -1 (last day of the month) for MONTHLY; YEARLY: 1..31
     at: time = time(10)  # local wall-clock time, no tzinfo
+    month: int | None = None  # 1..12, for YEARLY; last so that positional construction still works
 
     def __post_init__(self) -> None:
         """Reject series that cannot be written as a rule; keep weekdays sorted and unique."""
@@ -68,11 +78,23 @@ class Recurrence:
             raise ValueError(f"weekdays are ISO 1..7, got {self.weekdays}")
         if days and self.freq not in ("DAILY", "WEEKLY"):
             raise ValueError("weekdays only go with DAILY or WEEKLY")
+        if self.month is not None:
+            if self.freq != "YEARLY":
+                raise ValueError("month only goes with YEARLY")
+            if not 1 <= self.month <= 12:
+                raise ValueError(f"month is 1..12, got {self.month}")
         if self.monthday is not None:
-            if self.freq != "MONTHLY":
-                raise ValueError("monthday only goes with MONTHLY")
-            if not (1 <= self.monthday <= 31 or self.monthday == -1):
-                raise ValueError(f"monthday is 1..31 or -1, got {self.monthday}")
+            if self.freq == "MONTHLY":
+                if not (1 <= self.monthday <= 31 or self.monthday == -1):
+                    raise ValueError(f"monthday is 1..31 or -1, got {self.monthday}")
+            elif self.freq == "YEARLY":
+                # FREQ=YEARLY;BYMONTHDAY=1 alone means the 1st of every month: not a yearly series.
+                if self.month is None:
+                    raise ValueError("a yearly monthday needs a month")
+                if not 1 <= self.monthday <= _LONGEST[self.month - 1]:
+                    raise ValueError(f"month {self.month} has no day {self.monthday}")
+            else:
+                raise ValueError("monthday only goes with MONTHLY or YEARLY")
         if self.at.tzinfo is not None:
             raise ValueError("at is a wall-clock time and must not carry a tzinfo")
         # Sorted so that equal series compare (and hash) equal after a round trip through a rule.
@@ -86,8 +108,10 @@ class Recurrence:
             parts.append(f"INTERVAL={self.interval}")
         if self.weekdays:
             parts.append("BYDAY=" + ",".join(_DAY_CODES[d - 1] for d in self.weekdays))
+        if self.month is not None:
+            parts.append(f"BYMONTH={self.month}")
         if self.monthday is not None:
-            days, last = _monthday_set(self.monthday)
+            days, last = _monthday_set(self.monthday, self.month)
             parts.append("BYMONTHDAY=" + ",".join(map(str, days)))
             if last:
                 parts.append("BYSETPOS=-1")
@@ -108,7 +132,7 @@ class Recurrence:
             if not sep:
                 raise ValueError(f"malformed rule part {part!r} in {rule!r}")
             fields[key.strip().upper()] = value.strip().upper()
-        # COUNT, UNTIL, BYMONTH… would change the series; dropping them silently would be worse.
+        # COUNT, UNTIL, BYYEARDAY… would change the series; dropping them silently would be worse.
         unknown = sorted(fields.keys() - _RULE_KEYS)
         if unknown:
             raise ValueError(f"unsupported rule parts {unknown} in {rule!r}")
@@ -130,12 +154,15 @@ class Recurrence:
                     raise ValueError("BYMONTHDAY/BYSETPOS of another shape")
             elif "BYSETPOS" in fields:
                 raise ValueError("BYSETPOS without BYMONTHDAY")
+            month = int(fields["BYMONTH"]) if "BYMONTH" in fields else None
             at = time(
                 int(fields.get("BYHOUR", "10")),
                 int(fields.get("BYMINUTE", "0")),
                 int(fields.get("BYSECOND", "0")),
             )
-            return cls(fields["FREQ"], int(fields.get("INTERVAL", "1")), weekdays, monthday, at)
+            return cls(
+                fields["FREQ"], int(fields.get("INTERVAL", "1")), weekdays, monthday, at, month
+            )
         except (KeyError, ValueError) as exc:
             raise ValueError(f"not a rule this module can read: {rule!r} ({exc})") from exc
 
@@ -244,6 +271,57 @@ _TIME = re.compile(
     r"(?:\s*(?P<suf>a\.?m\.?|p\.?m\.?|утра|вечера|дня|ночи|часов|часа|час|ч)(?!\w))?)"
     r"(?![\w:]|[.,]\d)"
 )
+# Month names next to a day number: every case of the Russian ones («март», «марта», «в марте»)
+# and their usual abbreviations; English full and three-letter ones.
+_MONTH_RU = (
+    r"(?:(?:январ|феврал|апрел|июн|июл|сентябр|октябр|ноябр|декабр)(?:ь|я|е|ю|ем)|"
+    r"(?:март|август)(?:а|е|у|ом)?|ма(?:й|я|е|ю|ем)|"
+    r"(?:янв|февр?|мар|апр|июн|июл|авг|сент?|окт|нояб?|дек)\.?)(?!\w)"
+)
+_MONTH_EN = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?)(?!\w)"
+)
+# By first letters, in calendar order: «марта» is March before «ма» can make it May.
+_MONTH_STEMS: tuple[tuple[str, ...], ...] = (
+    ("янв", "jan"),
+    ("фев", "feb"),
+    ("мар", "mar"),
+    ("апр", "apr"),
+    ("ма", "may"),
+    ("июн", "jun"),
+    ("июл", "jul"),
+    ("авг", "aug"),
+    ("сен", "sep"),
+    ("окт", "oct"),
+    ("ноя", "nov"),
+    ("дек", "dec"),
+)
+# «1 марта», «5-го мая», "15 March", "the 1st of March"; "March 1st" (English only: «мае 5»
+# is more often «в мае 5 раз» than a date), but not "March 5 pm" or "March 10:30".
+_DAY_FIRST = (
+    rf"(?P<d1>\d{{1,2}})(?:-?(?:го|ое|е)|st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH_RU}|{_MONTH_EN})"
+)
+_MONTH_FIRST = (
+    rf"(?P<m2>{_MONTH_EN})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?!\w|[.:,]\d|\s*[ap]\.?m(?!\w))"
+)
+# «15.03»: a date only where a yearly series is being read, and never right after «в» / "at",
+# where it is a time («каждый год в 10.30»).
+_DOTTED = (
+    r"(?<!\bв\s)(?<!\bво\s)(?<!\bк\s)(?<!\bко\s)(?<!\bat\s)(?<!\bby\s)(?<!@)"
+    r"(?P<d3>\d{1,2})\.(?P<m3>\d{2})(?!\w|[.,/:]\d)"
+)
+# A date that makes a yearly series by itself: «каждое 1 марта», "every March 1st".
+_YEARLY_ALONE = re.compile(
+    rf"(?<!\w)(?:кажд\w*|every|each)\s+(?:the\s+)?(?:{_DAY_FIRST}|{_MONTH_FIRST}|{_DOTTED})"
+)
+# A date that details a yearly period: «ежегодно 1 марта», «каждый год 15.03», "yearly on
+# 15 March", "annually on 03-15" (ISO month-day only after "on" or as "--03-15": «10-12 марта»
+# and «10-15 человек» are ranges).
+_YEARLY_DATE = re.compile(
+    rf"(?<![\w.,/:@+-])(?:(?:(?:on|by|в|во|на|к|ко)\s+)?(?:the\s+)?(?:{_DAY_FIRST}|{_MONTH_FIRST})|"
+    rf"(?:(?:on|на)\s+)?{_DOTTED}|(?:on\s+|--)(?P<m4>\d{{2}})-(?P<d4>\d{{2}})(?![\w-]))"
+)
 # «в 2 раза», «в 3 клиентах»: a number after «в» that counts things, not hours.
 _NOT_TIME_AFTER = re.compile(r"\s*(?:%|раз|шт|руб|тыс|млн|клиент|чел|мест|офис|times)")
 
@@ -323,6 +401,22 @@ def _monthday(m: re.Match[str]) -> int | None:
     return day if 1 <= day <= 31 else None
 
 
+def _month_day(m: re.Match[str]) -> tuple[int, int] | None:
+    """Month and day of «1 марта», "March 1st", «15.03», "--03-15"; None for «31.02»."""
+    groups = m.groupdict()
+    name = groups["m1"] or groups["m2"]
+    if name:
+        month = next(i for i, stems in enumerate(_MONTH_STEMS, 1) if name.startswith(stems))
+        day = int(groups["d1"] or groups["d2"])
+    elif groups["m3"]:
+        month, day = int(groups["m3"]), int(groups["d3"])
+    else:
+        month, day = int(groups["m4"]), int(groups["d4"])
+    if 1 <= month <= 12 and 1 <= day <= _LONGEST[month - 1]:
+        return month, day
+    return None
+
+
 def _clock(m: re.Match[str]) -> time | None:
     """Read «в 18», «в 9:30», «10.30», "at 5pm", "17:45"; a bare number is not a time."""
     if m["noon"]:
@@ -381,17 +475,22 @@ def _spans(hits: Iterable[tuple[Any, _Span]]) -> list[_Span]:
 def parse_recurrence(text: str, *, workday_start: time = time(10)) -> RecurrenceFound | None:
     """Find a recurring schedule in text; None when the text holds no recurrence words."""
     scan = _Scan(text)
-    # Order matters: «каждый будний день» before «каждый день», «каждое 15 число» before «15 числа».
+    # Order matters: «каждый будний день» before «каждый день», «каждое 15 число» before «15 числа»,
+    # «каждое 1-е марта» before «каждое 1-е», a yearly date before «5-го» and before the time.
     workdays = scan.take(_WORKDAYS, lambda m: _WORKWEEK, many=True)
     weekends = scan.take(_WEEKENDS, lambda m: _WEEKEND, many=True)
     listed = scan.take(_WEEKDAYS, _weekdays, many=True)
+    yearly = scan.take(_YEARLY_ALONE, _month_day)
     alone = scan.take(_MONTHDAY_ALONE, _monthday)
     period = scan.take(_PERIOD, _period)
+    freq, interval = period[0][0] if period else (None, 1)
+    if freq == "YEARLY" and not yearly:
+        # Only here is «15.03» a date: in «каждый день 10.30» it is the time.
+        yearly = scan.take(_YEARLY_DATE, _month_day)
     monthday = scan.take(_MONTHDAY, _monthday)
     habits = [hit for hit in listed if hit[0][2]]
     loose = [hit for hit in listed if not hit[0][2]]
 
-    freq, interval = period[0][0] if period else (None, 1)
     days = {d for found, _ in workdays + weekends for d in found}
     days.update(d for (found, _, _), _ in habits for d in found)
     # Words that were matched but do not fit the series stay in the rest, untouched.
@@ -402,6 +501,10 @@ def parse_recurrence(text: str, *, workday_start: time = time(10)) -> Recurrence
         weekly = interval if freq == "WEEKLY" else 1
         fields = {"freq": "WEEKLY", "interval": max(ordinal, weekly), "weekdays": tuple(days)}
         used += _spans(workdays + weekends + habits)
+    elif yearly and freq in (None, "YEARLY"):
+        (month, day), _ = yearly[0]
+        fields = {"freq": "YEARLY", "interval": interval, "month": month, "monthday": day}
+        used += _spans(yearly)
     elif alone and freq in (None, "MONTHLY"):
         fields = {"freq": "MONTHLY", "interval": interval, "monthday": alone[0][0]}
         used += _spans(alone)
@@ -479,10 +582,12 @@ def _rrule(rec: Recurrence, anchor: date, start: date) -> rrule:
         days = rec.weekdays or (anchor.isoweekday(),)
         kwargs["byweekday"] = tuple(weekdays[d - 1] for d in days)
     elif rec.freq in ("MONTHLY", "YEARLY"):
+        month = None
         if rec.freq == "YEARLY":
-            kwargs["bymonth"] = anchor.month
+            month = rec.month if rec.month is not None else anchor.month
+            kwargs["bymonth"] = month
         day = rec.monthday if rec.monthday is not None else anchor.day
-        monthdays, last = _monthday_set(day)
+        monthdays, last = _monthday_set(day, month)
         kwargs["bymonthday"] = monthdays
         if last:
             kwargs["bysetpos"] = -1

@@ -29,6 +29,12 @@ I18N = make_i18n("ru")
             "monthly on the last day at 10:00",
         ),
         ("каждые 2 года", "раз в 2 года в 10:00", "every 2 years at 10:00"),
+        ("ежегодно 1 марта", "ежегодно 1 марта в 10:00", "yearly on March 1 at 10:00"),
+        (
+            "every year on 29 Feb at 9am",
+            "ежегодно 29 февраля в 09:00",
+            "yearly on February 29 at 09:00",
+        ),
     ],
 )
 def test_rules_read_back_in_both_languages(phrase: str, ru: str, en: str) -> None:

@@ -108,6 +108,14 @@ PHRASES: list[Row] = [
     ("каждый день 3 отчёта", "DAILY", 1, (), None, START, "3 отчёта"),
     ("weekly: sat down with them", "WEEKLY", 1, (), None, START, "sat down with them"),
     ("every monday: check the 5th", "WEEKLY", 1, (MO,), None, START, "check the 5th"),
+    # A dotted number is a time outside yearly phrases, and after «в» even in them
+    ("каждый день 15.03", "DAILY", 1, (), None, time(15, 3), ""),
+    ("каждый месяц в 10.30", "MONTHLY", 1, (), None, time(10, 30), ""),
+    ("каждый год в 10.30", "YEARLY", 1, (), None, time(10, 30), ""),
+    # A date that does not exist is no date, and a yearly series without one keeps the anchor's
+    ("каждый год 31.02 оплатить", "YEARLY", 1, (), None, START, "31.02 оплатить"),
+    ("каждый год 10-12 марта", "YEARLY", 1, (), None, START, "10-12 марта"),
+    ("every month 1 march", "MONTHLY", 1, (), None, START, "1 march"),
 ]
 
 
@@ -131,6 +139,74 @@ def test_phrase(
     assert found.rest == rest
 
 
+# text, interval, month, monthday, at, rest
+YearRow = tuple[str, int, int, int, time, str]
+YEARLY_PHRASES: list[YearRow] = [
+    # From the brief
+    ("ежегодно 1 марта продлить домен", 1, 3, 1, START, "продлить домен"),
+    ("каждый год 15.03", 1, 3, 15, START, ""),
+    ("каждый год 1 марта в 12", 1, 3, 1, time(12), ""),
+    ("1 марта каждого года", 1, 3, 1, START, ""),
+    ("каждое 1 марта", 1, 3, 1, START, ""),
+    ("every year on March 1", 1, 3, 1, START, ""),
+    ("yearly on 15 March at 9am", 1, 3, 15, time(9), ""),
+    ("every March 1st", 1, 3, 1, START, ""),
+    ("annually on 03-15", 1, 3, 15, START, ""),
+    # Beyond the brief
+    ("Каждое 9 мая в 10:00 поздравить ветеранов", 1, 5, 9, time(10), "поздравить ветеранов"),
+    ("ежегодно 5-го мая", 1, 5, 5, START, ""),
+    ("каждое 1-е сентября", 1, 9, 1, START, ""),
+    ("раз в год 31 декабря в 23:00 итоги", 1, 12, 31, time(23), "итоги"),
+    ("каждые 2 года 29 февраля", 2, 2, 29, START, ""),
+    ("каждый год 15.03 в 10.30", 1, 3, 15, time(10, 30), ""),
+    ("каждый год в 10.30 15.03", 1, 3, 15, time(10, 30), ""),
+    ("Налоги: каждый год 15.07", 1, 7, 15, START, "Налоги"),
+    ("every 1st of March renew the domain", 1, 3, 1, START, "renew the domain"),
+    ("each Dec. 25th at 18:00", 1, 12, 25, time(18), ""),
+    ("Renew the domain on the 1st of March every year", 1, 3, 1, START, "Renew the domain"),
+    ("annually on 1 sept", 1, 9, 1, START, ""),
+    ("yearly --12-25", 1, 12, 25, START, ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "interval", "month", "monthday", "at", "rest"),
+    YEARLY_PHRASES,
+    ids=[r[0] for r in YEARLY_PHRASES],
+)
+def test_yearly_phrase(
+    text: str, interval: int, month: int, monthday: int, at: time, rest: str
+) -> None:
+    found = parse_recurrence(text, workday_start=START)
+    assert found is not None
+    assert found.recurrence == Recurrence("YEARLY", interval, monthday=monthday, at=at, month=month)
+    assert found.rest == rest
+
+
+MONTH_NAMES = [
+    *[(word, 1) for word in ("января", "январь", "январе", "янв", "january", "jan")],
+    *[(word, 2) for word in ("февраля", "февраль", "фев", "февр.", "february", "feb")],
+    *[(word, 3) for word in ("марта", "март", "марте", "мар.", "march", "mar")],
+    *[(word, 4) for word in ("апреля", "апрель", "апр", "april", "apr")],
+    *[(word, 5) for word in ("мая", "май", "мае", "may")],
+    *[(word, 6) for word in ("июня", "июнь", "июн", "june", "jun")],
+    *[(word, 7) for word in ("июля", "июль", "июл", "july", "jul")],
+    *[(word, 8) for word in ("августа", "август", "авг", "august", "aug")],
+    *[(word, 9) for word in ("сентября", "сентябрь", "сен", "сент", "september", "sep", "sept")],
+    *[(word, 10) for word in ("октября", "октябрь", "окт", "october", "oct")],
+    *[(word, 11) for word in ("ноября", "ноябрь", "ноя", "нояб", "november", "nov")],
+    *[(word, 12) for word in ("декабря", "декабрь", "Декабрём", "дек", "December", "DEC")],
+]
+
+
+@pytest.mark.parametrize(("word", "month"), MONTH_NAMES, ids=[w for w, _ in MONTH_NAMES])
+def test_month_names(word: str, month: int) -> None:
+    found = parse_recurrence(f"ежегодно 2 {word} отчёт")
+    assert found is not None
+    rec = found.recurrence
+    assert (rec.freq, rec.month, rec.monthday, found.rest) == ("YEARLY", month, 2, "отчёт")
+
+
 NOT_RECURRING = [
     "завтра в 10",
     "в пн",
@@ -148,6 +224,8 @@ NOT_RECURRING = [
     "отчёт за 2 недели",
     "in the middle of the month",
     "10:00",
+    "1 марта",
+    "15.03",
     "",
 ]
 
@@ -210,6 +288,19 @@ def test_rule_shape() -> None:
         Recurrence("MONTHLY", monthday=31).rule
         == "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1;BYHOUR=10;BYMINUTE=0"
     )
+    assert (
+        Recurrence("YEARLY", month=3, monthday=1).rule
+        == "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1;BYHOUR=10;BYMINUTE=0"
+    )
+    # 29 February: «28 or 29, the last there is», as for the 31st of a month.
+    assert (
+        Recurrence("YEARLY", month=2, monthday=29).rule
+        == "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1;BYHOUR=10;BYMINUTE=0"
+    )
+    assert (
+        Recurrence("YEARLY", month=4, monthday=30).rule
+        == "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=30;BYHOUR=10;BYMINUTE=0"
+    )
 
 
 ROUND_TRIP = [
@@ -224,6 +315,10 @@ ROUND_TRIP = [
     Recurrence("MONTHLY", monthday=31),
     Recurrence("MONTHLY", 12, monthday=-1),
     Recurrence("YEARLY", at=time(18, 0, 30)),
+    Recurrence("YEARLY", month=3, monthday=1),
+    Recurrence("YEARLY", 2, month=2, monthday=29, at=time(9, 30)),
+    Recurrence("YEARLY", month=12, monthday=31),
+    Recurrence("YEARLY", month=4),
 ]
 
 
@@ -239,6 +334,14 @@ def test_parsed_rule_round_trip(row: Row) -> None:
     assert Recurrence.from_rule(found.recurrence.rule) == found.recurrence
 
 
+@pytest.mark.parametrize("row", YEARLY_PHRASES, ids=[r[0] for r in YEARLY_PHRASES])
+def test_parsed_yearly_rule_round_trip(row: YearRow) -> None:
+    found = parse_recurrence(row[0])
+    assert found is not None
+    assert found.recurrence.month is not None
+    assert Recurrence.from_rule(found.recurrence.rule) == found.recurrence
+
+
 def test_from_rule_is_lenient_about_form() -> None:
     rec = Recurrence("WEEKLY", 2, (MO, FR), at=time(9))
     assert (
@@ -246,6 +349,9 @@ def test_from_rule_is_lenient_about_form() -> None:
     )
     assert Recurrence.from_rule("FREQ=MONTHLY;BYMONTHDAY=31") == Recurrence("MONTHLY", monthday=31)
     assert Recurrence.from_rule("FREQ=DAILY;WKST=MO") == Recurrence("DAILY")
+    assert Recurrence.from_rule("BYMONTHDAY=1;FREQ=YEARLY;BYMONTH=3") == Recurrence(
+        "YEARLY", month=3, monthday=1
+    )
 
 
 @pytest.mark.parametrize(
@@ -263,6 +369,12 @@ def test_from_rule_is_lenient_about_form() -> None:
         "FREQ=DAILY;BYHOUR=25",
         "FREQ=DAILY;WKST=SU",
         "FREQ",
+        "FREQ=YEARLY;BYMONTHDAY=1",
+        "FREQ=MONTHLY;BYMONTH=3",
+        "FREQ=YEARLY;BYMONTH=1,2",
+        "FREQ=YEARLY;BYMONTH=13;BYMONTHDAY=1",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=-1",
     ],
 )
 def test_from_rule_rejects_what_it_cannot_keep(rule: str) -> None:
@@ -280,6 +392,13 @@ def test_invalid_series_are_rejected_and_weekdays_normalised() -> None:
         {"freq": "WEEKLY", "monthday": 5},
         {"freq": "MONTHLY", "monthday": 0},
         {"freq": "DAILY", "at": time(10, tzinfo=UTC)},
+        {"freq": "MONTHLY", "month": 3},
+        {"freq": "YEARLY", "month": 0},
+        {"freq": "YEARLY", "month": 13},
+        {"freq": "YEARLY", "monthday": 1},
+        {"freq": "YEARLY", "month": 4, "monthday": 31},
+        {"freq": "YEARLY", "month": 2, "monthday": 30},
+        {"freq": "YEARLY", "month": 3, "monthday": -1},
     ):
         with pytest.raises(ValueError):
             Recurrence(**bad)  # type: ignore[arg-type]
@@ -291,6 +410,8 @@ def test_rule_means_the_same_to_dateutil() -> None:
     assert [d.date() for d in rule[:3]] == [date(2026, 4, 30), date(2026, 5, 31), date(2026, 6, 30)]
     rule = rrulestr(Recurrence("WEEKLY", 2, (TU, TH), at=time(9)).rule, dtstart=start)
     assert rule[:3] == [datetime(2026, 4, 2, 9), datetime(2026, 4, 14, 9), datetime(2026, 4, 16, 9)]
+    rule = rrulestr(Recurrence("YEARLY", month=2, monthday=29).rule, dtstart=start)
+    assert [d.date() for d in rule[:3]] == [date(2027, 2, 28), date(2028, 2, 29), date(2029, 2, 28)]
 
 
 # --- occurrences --------------------------------------------------------------------------------
@@ -377,6 +498,42 @@ def test_yearly_on_29_february_falls_on_the_28th() -> None:
     assert got == [_utc(2029, 2, 28, 10), _utc(2030, 2, 28, 10)]
 
 
+def test_yearly_date_keeps_wall_clock() -> None:
+    # 1 March is winter time in Berlin (10:00 CET = 09:00Z), 1 July summer time (08:00Z).
+    rec = Recurrence("YEARLY", month=3, monthday=1, at=time(10))
+    assert next_occurrence(rec, BERLIN, _utc(2026, 11, 24)) == _utc(2027, 3, 1, 9)
+    assert _series(rec, BERLIN, _utc(2026, 11, 24), 2) == [_utc(2027, 3, 1, 9), _utc(2028, 3, 1, 9)]
+    july = Recurrence("YEARLY", month=7, monthday=1, at=time(10))
+    assert next_occurrence(july, BERLIN, _utc(2026, 11, 24)) == _utc(2027, 7, 1, 8)
+    # Later the same day it is next year's; earlier the same year, this year's.
+    assert next_occurrence(rec, BERLIN, _utc(2027, 3, 1, 9)) == _utc(2028, 3, 1, 9)
+    assert next_occurrence(rec, BERLIN, _utc(2027, 1, 10)) == _utc(2027, 3, 1, 9)
+
+
+def test_yearly_on_a_named_29_february_falls_on_the_28th() -> None:
+    rec = Recurrence("YEARLY", month=2, monthday=29, at=time(10))
+    got = _series(rec, BERLIN, _utc(2026, 11, 24), 3)
+    assert got == [_utc(2027, 2, 28, 9), _utc(2028, 2, 29, 9), _utc(2029, 2, 28, 9)]
+
+
+def test_yearly_date_beats_the_anchor_but_keeps_its_phase() -> None:
+    rec = Recurrence("YEARLY", month=3, monthday=1)
+    # The anchor's own day and month (24 November) do not matter once the rule names a date.
+    assert next_occurrence(rec, "UTC", _utc(2026, 11, 24), date(2026, 11, 24)) == _utc(
+        2027, 3, 1, 10
+    )
+    # Every two years from 2025: 2027, not 2028.
+    every_other = Recurrence("YEARLY", 2, month=3, monthday=1)
+    assert next_occurrence(every_other, "UTC", _utc(2026, 11, 24), date(2025, 6, 1)) == _utc(
+        2027, 3, 1, 10
+    )
+    # A month without a day takes the anchor's day, clamped to the month's length.
+    april = Recurrence("YEARLY", month=4)
+    assert next_occurrence(april, "UTC", _utc(2027, 1, 31), date(2027, 1, 31)) == _utc(
+        2027, 4, 30, 10
+    )
+
+
 def test_every_other_week_follows_the_anchor() -> None:
     rec = Recurrence("WEEKLY", 2, (MO,))
     # Started Monday 2 November: 16th and 30th, never the 9th or 23rd.
@@ -425,6 +582,8 @@ _RR_FREQ = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEAR
         Recurrence("MONTHLY", 2, monthday=10),
         Recurrence("MONTHLY", 5),
         Recurrence("YEARLY", 2, at=time(23, 30)),
+        Recurrence("YEARLY", 3, month=2, monthday=10),
+        Recurrence("YEARLY", month=11, monthday=28, at=time(7)),
     ],
     ids=lambda r: r.rule,
 )
@@ -438,6 +597,7 @@ def test_old_anchor_matches_plain_rrule(rec: Recurrence, anchor: date) -> None:
         dtstart=datetime.combine(anchor, rec.at),
         interval=rec.interval,
         byweekday=tuple(weekdays[d - 1] for d in rec.weekdays) or None,
+        bymonth=rec.month,
         bymonthday=rec.monthday,
         wkst=weekdays[0],
         cache=True,
@@ -455,6 +615,14 @@ def test_parsed_series_end_to_end() -> None:
     rec = found.recurrence
     assert (rec.freq, rec.weekdays, rec.at, found.rest) == ("WEEKLY", (MO,), time(10), "отчёт")
     assert next_occurrence(rec, BERLIN, _utc(2027, 3, 23)) == _utc(2027, 3, 29, 8)
+
+
+def test_parsed_yearly_series_end_to_end() -> None:
+    found = parse_recurrence("ежегодно 1 марта в 10:00 продлить домен")
+    assert found is not None
+    assert found.recurrence == Recurrence("YEARLY", month=3, monthday=1, at=time(10))
+    assert found.rest == "продлить домен"
+    assert next_occurrence(found.recurrence, BERLIN, _utc(2026, 11, 24)) == _utc(2027, 3, 1, 9)
 
 
 def test_module_is_pure() -> None:
