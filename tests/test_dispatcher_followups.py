@@ -553,3 +553,10 @@ async def test_tampered_buttons_and_long_text_are_refused_quietly(harness: Harne
     assert fu_after.due_at == fu.due_at
     [answer] = await harness.send("/fu " + "а " * 2000)
     assert "не нашёл клиента" in answer.text.lower()
+
+
+async def test_a_yearly_follow_up_keeps_its_date(harness: Harness) -> None:
+    await setup(harness, "Ромашка")
+    [ok] = await harness.send("/fu Ромашка ежегодно 1 марта продлить домен")
+    assert "ежегодно 1 марта в 10:00 — продлить домен" in ok.text
+    assert "пн 01.03.2027 10:00" in ok.text
