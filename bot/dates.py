@@ -299,14 +299,18 @@ def _clock(m: re.Match[str], today: date) -> time | None:
         return None
     if pre is not None and sep is None and not suf and _NOT_TIME_AFTER.match(m.string, m.end()):
         return None
-    hour, minute = int(m["h"]), int(m["m"] or 0)
-    if meridiem:
+    return wall_time(int(m["h"]), int(m["m"] or 0), suf)
+
+
+def wall_time(hour: int, minute: int, suffix: str) -> time | None:
+    """A clock time from its numbers and a suffix (am/pm, «утра», «вечера», «ночи»), if valid."""
+    if suffix in ("am", "pm"):
         if not 1 <= hour <= 12:
             return None
-        hour = hour % 12 + (12 if suf == "pm" else 0)
-    elif suf in ("вечера", "дня") and hour < 12:
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif suffix in ("вечера", "дня") and hour < 12:
         hour += 12
-    elif suf == "ночи" and hour == 12:
+    elif suffix == "ночи" and hour == 12:
         hour = 0
     if hour > 23 or minute > 59:
         return None

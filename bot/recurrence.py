@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekdays
 
-from bot.dates import NUMBER_WORDS
+from bot.dates import NUMBER_WORDS, wall_time
 
 __all__ = ["Recurrence", "RecurrenceFound", "next_occurrence", "parse_recurrence"]
 
@@ -426,18 +426,7 @@ def _clock(m: re.Match[str]) -> time | None:
         return None
     if pre is not None and sep is None and not suf and _NOT_TIME_AFTER.match(m.string, m.end()):
         return None
-    hour, minute = int(m["h"]), int(m["m"] or 0)
-    if suf in ("am", "pm"):
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suf == "pm" else 0)
-    elif suf in ("вечера", "дня") and hour < 12:
-        hour += 12
-    elif suf == "ночи" and hour == 12:
-        hour = 0
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
+    return wall_time(int(m["h"]), int(m["m"] or 0), suf)
 
 
 _Span = tuple[int, int]
