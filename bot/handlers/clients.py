@@ -10,7 +10,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.accounts import current_workspace
 from bot.clients import (
     ClientEditError,
     apply_edit,
@@ -19,7 +18,7 @@ from bot.clients import (
     search_clients,
 )
 from bot.clock import Clock
-from bot.handlers.common import answer, pressed_client, zone_text
+from bot.handlers.common import answer, pressed_client, workspace_of, zone_text
 from bot.leads import response_time
 from bot.outbox import Replies
 from bot.settings import Settings
@@ -161,11 +160,10 @@ async def cmd_client(
     lang: str,
 ) -> None:
     """Show a client's card, or change one field: `/client Иван tz Asia/Almaty`."""
-    found_ws = await current_workspace(repos, user) if user is not None else None
-    if found_ws is None or user is None:
-        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+    asking = await workspace_of(repos, user, replies, message.chat.id)
+    if asking is None:
         return
-    workspace = found_ws[0]
+    user, workspace, _role = asking
     text = (command.args or "").strip()
     if not text:
         await replies.send(
@@ -212,11 +210,10 @@ async def cmd_clients(
     replies: Replies,
 ) -> None:
     """List clients, or search them: `/clients иван`."""
-    found_ws = await current_workspace(repos, user) if user is not None else None
-    if found_ws is None:
-        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+    asking = await workspace_of(repos, user, replies, message.chat.id)
+    if asking is None:
         return
-    workspace = found_ws[0]
+    workspace = asking[1]
     query = (command.args or "").strip()
     clients = await search_clients(repos, workspace.id, query, LIST_LIMIT)
     if not clients:

@@ -1,4 +1,4 @@
-"""Small presentation helpers shared by the handlers: escaping, zones, days, menus."""
+"""Small helpers shared by the handlers: zones, days, menus, who is asking, button answers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from aiogram.types import BotCommand, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
 
+from bot.accounts import current_workspace
 from bot.clients import accessible
-from bot.storage.records import Client, User
+from bot.outbox import Replies
+from bot.storage.records import Client, User, Workspace
 from bot.storage.repositories import Repos
 from bot.tzinput import describe_zone
 from bot.worktime import window_text
@@ -57,6 +59,18 @@ def commands() -> list[BotCommand]:
         BotCommand(command="invite", description=_("Invite a colleague")),
         BotCommand(command="help", description=_("What I can do")),
     ]
+
+
+async def workspace_of(
+    repos: Repos, user: User | None, replies: Replies, chat_id: int
+) -> tuple[User, Workspace, str] | None:
+    """The sender, the workspace they work in now and their role in it; if they have none
+    (never wrote to the bot privately), they are told how to start and None comes back."""
+    found = await current_workspace(repos, user) if user is not None else None
+    if user is None or found is None:
+        await replies.send(chat_id, _("Send me /start in a private chat first."))
+        return None
+    return user, found[0], found[1]
 
 
 async def pressed_client(

@@ -13,11 +13,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 
-from bot.accounts import current_workspace
 from bot.align import align, is_inside
 from bot.clients import accessible, leading_client
 from bot.clock import Clock
 from bot.followup_views import (
+    ASK_WHEN,
     FuCb,
     align_keyboard,
     both_clocks,
@@ -47,7 +47,7 @@ from bot.followups import (
     start_repeat,
     stop_series,
 )
-from bot.handlers.common import answer, pressed_client
+from bot.handlers.common import answer, pressed_client, workspace_of
 from bot.outbox import Replies
 from bot.recurrence import parse_recurrence
 from bot.settings import Settings
@@ -93,12 +93,6 @@ def error_text(exc: FollowUpError) -> str:
     return _("This follow-up is already closed.")
 
 
-async def _workspace_id(repos: Repos, user: User | None) -> int | None:
-    """The id of the workspace the user works in now."""
-    found = await current_workspace(repos, user) if user is not None else None
-    return found[0].id if found else None
-
-
 @router.message(Command("fu"))
 async def cmd_fu(
     message: Message,
@@ -111,10 +105,11 @@ async def cmd_fu(
     lang: str,
 ) -> None:
     """`/fu <client> <when> [what]`, `/fu <client> chase`, `/fu <client> every Mon 10:00`."""
-    workspace_id = await _workspace_id(repos, user)
-    if workspace_id is None or user is None:
-        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+    asking = await workspace_of(repos, user, replies, message.chat.id)
+    if asking is None:
         return
+    user, workspace, _role = asking
+    workspace_id = workspace.id
     text = (command.args or "").strip()
     if not text:
         await replies.send(message.chat.id, _("Whom to follow up, and when?") + "\n" + fu_example())
@@ -305,11 +300,15 @@ async def on_draft_button(
     if user is None or not isinstance(msg, Message):
         await answer(query)
         return
+    picking = callback_data.action == "pick"
+    if not (callback_data.arg.isdigit() if picking else callback_data.arg in ASK_WHEN):
+        await answer(query, error_text(FollowUpError("stale")), show_alert=True)
+        return  # not a button this bot made: the draft stays for the real one
     draft = await repos.drafts.take(callback_data.id, user.id, DRAFT_KIND)
     if draft is None:
         await answer(query, _("Already done."))
         return
-    client_id = int(callback_data.arg) if callback_data.action == "pick" else draft.get("client")
+    client_id = int(callback_data.arg) if picking else draft.get("client")
     client = await accessible(repos, user, client_id) if isinstance(client_id, int) else None
     if client is None:
         await answer(query, _("This client is not in your team."), show_alert=True)

@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.accounts import CAN_INVITE, current_workspace
-from bot.handlers.common import answer
+from bot.accounts import CAN_INVITE
+from bot.handlers.common import answer, workspace_of
 from bot.leads import workspace_sla
 from bot.outbox import Replies
 from bot.settings import Settings
@@ -78,11 +78,10 @@ async def _managed_workspace(
     repos: Repos, user: User | None, replies: Replies, chat_id: int
 ) -> Workspace | None:
     """The user's workspace if they may manage it; otherwise say why and return None."""
-    found = await current_workspace(repos, user) if user is not None else None
-    if found is None:
-        await replies.send(chat_id, _("Send me /start in a private chat first."))
+    asking = await workspace_of(repos, user, replies, chat_id)
+    if asking is None:
         return None
-    workspace, role = found
+    _user, workspace, role = asking
     if role not in CAN_INVITE:
         await replies.send(
             chat_id,

@@ -19,10 +19,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.accounts import current_workspace
-from bot.clients import client_index, find_clients
+from bot.clients import leading_client
 from bot.clock import Clock
 from bot.handlers.clients import card_keyboard, client_card
-from bot.handlers.common import answer, pressed_client
+from bot.handlers.common import answer, pressed_client, workspace_of
 from bot.i18n import pick_language
 from bot.leads import CALLBACK_KIND, LeadInputError, create_lead, pass_to, respond, workspace_sla
 from bot.leadtext import Contact as ParsedContact
@@ -244,38 +244,29 @@ async def cmd_call(
     clock: Clock,
 ) -> None:
     """Log an outgoing call to a client; it answers their lead if it was waiting."""
-    text = (command.args or "").strip()
-    workspace = await _workspace(repos, user)
-    if workspace is None or user is None:
-        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+    asking = await workspace_of(repos, user, replies, message.chat.id)
+    if asking is None:
         return
+    user, workspace, _role = asking
+    text = (command.args or "").strip()
     if not text:
         await replies.send(
             message.chat.id,
             _("Whom did you call? Example: <code>/call Ivan Petrov agreed on a brief</code>"),
         )
         return
-    words = text.split()
-    index = await client_index(repos, workspace.id)
-    # The longest leading run of words that names exactly one client is the name.
-    for cut in range(len(words), 0, -1):
-        found, unique = await find_clients(repos, workspace.id, " ".join(words[:cut]), index)
-        if unique:
-            summary = " ".join(words[cut:])
-            result = await respond(
-                repos, found[0], user.id, clock.now(), kind="call", summary=summary
-            )
-            reply = _("📞 Call with «{name}» logged.").format(name=esc(found[0].name))
-            if result.first and result.waited is not None:
-                reply += " " + _("The lead was answered in {time}.").format(
-                    time=duration(result.waited)
-                )
-            await replies.send(message.chat.id, reply)
-            return
-    await replies.send(
-        message.chat.id,
-        _("I did not find a client in «{text}». /clients lists them.").format(text=esc(text)),
-    )
+    found, unique, summary = await leading_client(repos, workspace.id, text)
+    if not unique:
+        await replies.send(
+            message.chat.id,
+            _("I did not find a client in «{text}». /clients lists them.").format(text=esc(text)),
+        )
+        return
+    result = await respond(repos, found[0], user.id, clock.now(), kind="call", summary=summary)
+    reply = _("📞 Call with «{name}» logged.").format(name=esc(found[0].name))
+    if result.first and result.waited is not None:
+        reply += " " + _("The lead was answered in {time}.").format(time=duration(result.waited))
+    await replies.send(message.chat.id, reply)
 
 
 @router.callback_query(LeadCb.filter(F.action == "ans"), F.message)

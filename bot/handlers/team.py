@@ -7,7 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.accounts import CAN_INVITE, current_workspace, invite_link
+from bot.accounts import CAN_INVITE, invite_link
+from bot.handlers.common import workspace_of
 from bot.outbox import Replies
 from bot.storage.records import User
 from bot.storage.repositories import Repos
@@ -21,11 +22,10 @@ async def cmd_invite(
     message: Message, user: User | None, repos: Repos, replies: Replies, bot_username: str
 ) -> None:
     """Show the invite link to owners and managers."""
-    found = await current_workspace(repos, user) if user is not None else None
-    if found is None:
-        await replies.send(message.chat.id, _("Send me /start in a private chat first."))
+    asking = await workspace_of(repos, user, replies, message.chat.id)
+    if asking is None:
         return
-    workspace, role = found
+    _user, workspace, role = asking
     if role not in CAN_INVITE:
         await replies.send(
             message.chat.id,

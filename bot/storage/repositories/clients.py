@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -233,11 +233,4 @@ class ClientRepo:
         rows = await self.session.execute(
             select(ClientRow.id, ClientRow.name, last).where(*where).order_by(last).limit(limit)
         )
-        return [(r[0], r[1], _aware(r[2])) for r in rows], total
-
-
-def _aware(value: datetime | str) -> datetime:
-    """coalesce() bypasses the column type, so SQLite hands back a naive UTC value."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return [(r[0], r[1], r[2]) for r in rows], total
