@@ -25,10 +25,10 @@ from common import TOKEN, FakeTelegram, median
 
 from bot.app import ALLOWED_UPDATES, build_app
 from bot.clock import Clock
-from bot.middlewares import UnitOfWorkMiddleware
-from bot.outbox import Replies, build_method, encode_markup
 from bot.settings import Settings
 from bot.storage.repositories import Repos
+from bot.telegram.middlewares import UnitOfWorkMiddleware
+from bot.telegram.outbox import Replies, build_method, encode_markup
 
 
 class DirectReplies(Replies):

@@ -52,13 +52,13 @@ from common import TOKEN, FakeTelegram, bot_env, median, spawn_bot, stop_bot
 from seed import migrate
 from sqlalchemy import event
 
-from bot.agenda import build_agenda, day_end
 from bot.app import App, build_app
-from bot.followup_views import agenda_keyboard, agenda_text
 from bot.i18n import speaking
 from bot.scheduler.ratelimit import RateLimiter
+from bot.services.agenda import build_agenda, day_end
 from bot.settings import Settings
 from bot.storage.repositories import Repos
+from bot.views.agenda import agenda_keyboard, agenda_text
 
 MANAGER = 1001
 WORKSPACE = 1

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.dates import parse_when  # noqa: E402
+from bot.parsing.dates import parse_when  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "when.tsv"
 LANGUAGES = ["ru", "en"]
@@ -281,7 +281,7 @@ def main() -> None:
     if not have_dp:
         print("dateparser not installed (pip install -e '.[bench]')")
 
-    modules = ["bot.dates"] + (["dateparser"] if have_dp else [])
+    modules = ["bot.parsing.dates"] + (["dateparser"] if have_dp else [])
     bare, imports = import_cost(modules, args.import_runs)
     print(f"  bare interpreter      {bare:6.1f} ms")
     for m in modules:
@@ -320,7 +320,7 @@ def main() -> None:
     n = len(corpus)
     dp = theirs is not None
     print()
-    imp = f"import      bot.dates {imports['bot.dates'][0]:.0f} ms"
+    imp = f"import      bot.parsing.dates {imports['bot.parsing.dates'][0]:.0f} ms"
     if dp:
         imp += f"   dateparser {imports['dateparser'][0]:.0f} ms"
     print(imp)

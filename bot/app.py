@@ -18,20 +18,20 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
-from bot.agenda import ensure_digests
 from bot.clock import Clock, SystemClock
 from bot.handlers import build_router
-from bot.handlers.common import commands
 from bot.i18n import UserLocaleMiddleware, make_i18n, pick_language, speaking
-from bot.middlewares import UnitOfWorkMiddleware
-from bot.notify import Notifier
-from bot.polling import Poller, TokenRejectedError
 from bot.scheduler.alarm import Alarm
 from bot.scheduler.delivery import Delivery
+from bot.scheduler.notify import Notifier
 from bot.scheduler.ratelimit import RateLimiter
+from bot.services.agenda import ensure_digests
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from bot.storage.db import Database, DatabaseError
 from bot.storage.repositories import Repos
+from bot.telegram.middlewares import UnitOfWorkMiddleware
+from bot.telegram.polling import Poller, TokenRejectedError
+from bot.views.help import commands
 from bot.web import WebDeps, start_web
 
 log = logging.getLogger("nudge")

@@ -14,7 +14,10 @@ from aiohttp import web
 
 from bot import __version__
 from bot.clock import Clock
-from bot.intake import (
+from bot.scheduler.alarm import Alarm
+from bot.scheduler.delivery import Delivery
+from bot.scheduler.notify import announce_lead
+from bot.services.intake import (
     MAX_BODY,
     IntakeError,
     fingerprint,
@@ -22,15 +25,12 @@ from bot.intake import (
     match_secret,
     validate,
 )
-from bot.leads import create_lead, workspace_sla
-from bot.notify import announce_lead
-from bot.outbox import Replies
-from bot.polling import Poller
-from bot.scheduler.alarm import Alarm
-from bot.scheduler.delivery import Delivery
+from bot.services.leads import create_lead, workspace_sla
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
+from bot.telegram.outbox import Replies
+from bot.telegram.polling import Poller
 
 log = logging.getLogger("nudge.web")
 

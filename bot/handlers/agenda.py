@@ -7,13 +7,13 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.agenda import build_agenda
 from bot.clock import Clock
-from bot.followup_views import agenda_keyboard, agenda_text
-from bot.outbox import Replies
+from bot.services.agenda import build_agenda
 from bot.settings import Settings
 from bot.storage.records import User
 from bot.storage.repositories import Repos
+from bot.telegram.outbox import Replies
+from bot.views.agenda import agenda_keyboard, agenda_text
 
 router = Router(name=__name__)
 

@@ -3,62 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from aiogram.types import BotCommand, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from babel.dates import get_day_names
 
-from bot.accounts import current_workspace
-from bot.clients import accessible
-from bot.outbox import Replies
+from bot.services.accounts import CAN_INVITE, current_workspace
+from bot.services.clients import accessible
 from bot.storage.records import Client, User, Workspace
 from bot.storage.repositories import Repos
-from bot.tzinput import describe_zone
-from bot.worktime import window_text
-
-
-def zone_text(zone: str, lang: str, now: datetime | None = None) -> str:
-    """`Москва (UTC+3)`."""
-    return describe_zone(zone, now or datetime.now(UTC), lang)
-
-
-def days_text(days: str, lang: str) -> str:
-    """`пн–пт`, `Mon–Fri`, `пн, ср, пт`."""
-    names = get_day_names("abbreviated", locale=lang)
-    nums = [int(d) for d in days]
-    label = [names[n - 1].rstrip(".") for n in nums]
-    if len(nums) >= 3 and nums == list(range(nums[0], nums[-1] + 1)):
-        return f"{label[0]}–{label[-1]}"
-    return ", ".join(label)
-
-
-def hours_text(user: User, lang: str) -> str:
-    """`пн–пт 10:00–19:00`."""
-    return (
-        f"{days_text(user.work_days, lang)} {window_text(user.work_start_min, user.work_end_min)}"
-    )
-
-
-def commands() -> list[BotCommand]:
-    """The command menu in the current locale."""
-    return [
-        BotCommand(command="lead", description=_("New lead: /lead Ivan, +7 999 123-45-67")),
-        BotCommand(command="clients", description=_("Clients and search")),
-        BotCommand(command="client", description=_("Client card: /client Ivan")),
-        BotCommand(command="call", description=_("Log a call: /call Ivan")),
-        BotCommand(command="fu", description=_("Follow-up: /fu Ivan tomorrow 11:00")),
-        BotCommand(command="today", description=_("Today: due, overdue, waiting leads")),
-        BotCommand(command="week", description=_("The week ahead")),
-        BotCommand(command="followups", description=_("All follow-ups")),
-        BotCommand(command="intake", description=_("Website form intake URL")),
-        BotCommand(command="sla", description=_("Lead response time")),
-        BotCommand(command="silent", description=_("When a client counts as silent")),
-        BotCommand(command="settings", description=_("Time zone, hours, language")),
-        BotCommand(command="invite", description=_("Invite a colleague")),
-        BotCommand(command="help", description=_("What I can do")),
-    ]
+from bot.telegram.outbox import Replies
+from bot.views.common import esc
 
 
 async def workspace_of(
@@ -93,3 +48,22 @@ async def answer(
     error must not roll back the handler's committed-to-be work."""
     with contextlib.suppress(TelegramAPIError, TelegramNetworkError):
         await query.answer(text, show_alert=show_alert)
+
+
+async def managed_workspace(
+    repos: Repos, user: User | None, replies: Replies, chat_id: int
+) -> Workspace | None:
+    """The user's workspace if they may manage it; otherwise say why and return None."""
+    asking = await workspace_of(repos, user, replies, chat_id)
+    if asking is None:
+        return None
+    _user, workspace, role = asking
+    if role not in CAN_INVITE:
+        await replies.send(
+            chat_id,
+            _("Only the owner or a manager of «{team}» can change this.").format(
+                team=esc(workspace.name)
+            ),
+        )
+        return None
+    return workspace

@@ -8,28 +8,14 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel import Locale
 
-from bot.align import align, is_inside
-from bot.clients import accessible, leading_client
 from bot.clock import Clock
-from bot.followup_views import (
-    ASK_WHEN,
-    FuCb,
-    align_keyboard,
-    both_clocks,
-    fu_details,
-    fu_keyboard,
-    fu_line,
-    moment,
-    quick_label,
-    repeat_text,
-    when_keyboard,
-)
-from bot.followups import (
+from bot.handlers.common import answer, pressed_client, workspace_of
+from bot.parsing.recurrence import parse_recurrence
+from bot.services.clients import accessible, leading_client
+from bot.services.followups import (
     CHASE_STEPS,
     CHASE_WORDS,
     MAX_AHEAD,
@@ -47,50 +33,35 @@ from bot.followups import (
     start_repeat,
     stop_series,
 )
-from bot.handlers.common import answer, pressed_client, workspace_of
-from bot.outbox import Replies
-from bot.recurrence import parse_recurrence
 from bot.settings import Settings
 from bot.storage.records import Client, FollowUp, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.followups import OPEN
-from bot.views import LeadCb, esc, grid, local_time
-from bot.worktime import window_text
+from bot.telegram.outbox import Replies
+from bot.views.common import esc
+from bot.views.followups import (
+    ASK_WHEN,
+    FuCb,
+    both_clocks,
+    confirmation,
+    date_example,
+    error_text,
+    followups_list,
+    fu_details,
+    fu_example,
+    fu_keyboard,
+    moment,
+    next_step_keyboard,
+    pick_client_keyboard,
+    repeat_text,
+    when_keyboard,
+)
+from bot.views.leads import LeadCb
 
 router = Router(name=__name__)
 
 DRAFT_KIND = "fu"
 LIST_LIMIT = 30
-
-
-def fu_example() -> str:
-    """The right forms of /fu."""
-    return _(
-        "Examples:\n<code>/fu Ivan tomorrow 11:00 send the proposal</code>\n"
-        "<code>/fu Ivan chase</code> — remind until the client answers\n"
-        "<code>/fu Ivan every Mon 10:00 report</code>"
-    )
-
-
-def date_example() -> str:
-    """The right forms of a date."""
-    return _(
-        "Type a date, e.g. <code>tomorrow at 11</code>, <code>in 2 hours</code>, "
-        "<code>Fri 15:00</code>, <code>3.12 at 12</code>."
-    )
-
-
-def error_text(exc: FollowUpError) -> str:
-    """One clear message per kind of refusal."""
-    if exc.code == "past":
-        return _("That moment has already passed.") + " " + date_example()
-    if exc.code == "far":
-        return _("That is too far ahead: more than five years.") + " " + date_example()
-    if exc.code == "stale":
-        return _("This button is out of date. Open the follow-up again: /followups")
-    if exc.code == "chasing":
-        return _("A chase for this client is already running; it stops when they answer.")
-    return _("This follow-up is already closed.")
 
 
 @router.message(Command("fu"))
@@ -120,18 +91,11 @@ async def cmd_fu(
         return
     if found:
         draft_id = await repos.drafts.add(user.id, DRAFT_KIND, {"what": rest}, clock.now())
-        kb = InlineKeyboardBuilder()
-        for client in found:
-            kb.button(
-                text=client.name,
-                callback_data=FuCb(action="pick", id=draft_id, arg=str(client.id)),
-            )
-        kb.adjust(1)
         name = text[: len(text) - len(rest)].strip() if rest else text
         await replies.send(
             message.chat.id,
             _("Several clients match «{name}». Which one?").format(name=esc(name)),
-            reply_markup=kb.as_markup(),
+            reply_markup=pick_client_keyboard(draft_id, found),
         )
         return
     await replies.send(
@@ -239,36 +203,9 @@ async def schedule_at(
     except FollowUpError as exc:
         await replies.send(chat_id, error_text(exc))
         return None
-    text, markup = confirmation(fu, client, user, settings, lang, now)
+    text, markup = confirmation(fu, client, user, settings.default_timezone, lang, now)
     await replies.send(chat_id, text, reply_markup=markup)
     return fu
-
-
-def confirmation(
-    fu: FollowUp, client: Client, user: User, settings: Settings, lang: str, now: datetime
-) -> tuple[str, Any]:
-    """ "Follow-up set" with both clocks, and the offer to move it into the client's day."""
-    my_zone = user.timezone or settings.default_timezone
-    client_zone = client.timezone or my_zone
-    text = _("🔔 Follow-up «{name}»: {when}").format(
-        name=esc(client.name), when=both_clocks(fu.due_at, client_zone, my_zone, lang, now)
-    )
-    if fu.what:
-        text += "\n" + esc(fu.what)
-    window = client_window(client, user, settings.default_timezone)
-    if is_inside(fu.due_at, window):
-        return text, None
-    proposed = align(fu.due_at, window)
-    text += "\n\n" + _(
-        "⚠️ That is outside «{name}»'s working day ({hours}; days off and public holidays: "
-        "{country}). Move it to {when}?"
-    ).format(
-        name=esc(client.name),
-        hours=window_text(window.start_min, window.end_min),
-        country=Locale.parse(lang).territories.get(window.country, window.country),
-        when=both_clocks(proposed, client_zone, my_zone, lang, now),
-    )
-    return text, align_keyboard(fu.id, proposed, moment(proposed, client_zone, lang, now))
 
 
 async def _pressed_fu(
@@ -448,7 +385,7 @@ async def on_followup_button(
                 raise FollowUpError("stale")  # not a timestamp this bot put on a button
             proposed = datetime.fromtimestamp(int(callback_data.arg), tz=UTC)
             moved = await reschedule(repos, fu, proposed, now)
-            text, _markup = confirmation(moved, client, user, settings, lang, now)
+            text, _markup = confirmation(moved, client, user, settings.default_timezone, lang, now)
             await replies.edit(msg.chat.id, msg.message_id, text)
             await answer(query, _("Moved"))
         elif action == "keep":
@@ -495,17 +432,13 @@ async def ask_next(
 ) -> None:
     """After a Done: ask once what the next step with this client is."""
     await repos.users.update(user.id, now, awaiting=f"next:{client.id}")
-    kb = InlineKeyboardBuilder()
-    kb.button(text=quick_label("3d"), callback_data=FuCb(action="next", id=client.id, arg="3d"))
-    kb.button(text=_("Nothing for now"), callback_data=FuCb(action="next", id=client.id, arg="no"))
-    kb.adjust(2)
     await replies.send(
         chat_id,
         _(
             "What's next with «{name}»? Type the step with a date, e.g. "
             "<code>send the contract tomorrow at 12</code>."
         ).format(name=esc(client.name)),
-        reply_markup=kb.as_markup(),
+        reply_markup=next_step_keyboard(client.id),
     )
 
 
@@ -683,16 +616,5 @@ async def cmd_followups(
     zone = user.timezone or settings.default_timezone
     clients = {c.id: c for c in await repos.clients.many(sorted({f.client_id for f in items}))}
     total = await repos.followups.count_open(user.id)
-    lines = [_("<b>Follow-ups</b>: {n}").format(n=total)]
-    lines += [fu_line(f, clients.get(f.client_id), zone, lang, now) for f in items]
-    buttons = [
-        InlineKeyboardButton(
-            text="{at} {name}".format(
-                at=local_time(f.due_at, zone, now),
-                name=clients[f.client_id].name if f.client_id in clients else "—",
-            )[:60],
-            callback_data=FuCb(action="open", id=f.id).pack(),
-        )
-        for f in items
-    ]
-    await replies.send(message.chat.id, "\n".join(lines), reply_markup=grid(buttons, 2))
+    text, markup = followups_list(items, clients, total, zone, lang, now)
+    await replies.send(message.chat.id, text, reply_markup=markup)

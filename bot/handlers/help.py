@@ -5,42 +5,11 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
-from bot.outbox import Replies
+from bot.telegram.outbox import Replies
+from bot.views.help import help_text
 
 router = Router(name=__name__)
-
-
-def help_text() -> str:
-    """The command list with examples."""
-    return "\n".join(
-        [
-            _("<b>What I can do</b>"),
-            "",
-            _("/lead — a new lead, the 15-minute clock starts:"),
-            "<code>"
-            + _("/lead Ivan Petrov, +7 999 123-45-67, request from the website")
-            + "</code>",
-            _("Forward me a client's message and I offer to make it a lead."),
-            _("/clients — all clients, or a search: <code>/clients ivan</code>"),
-            _(
-                "/client — a client's card: <code>/client Ivan</code>; an edit: "
-                "<code>/client Ivan tz Asia/Almaty</code>"
-            ),
-            _("/call — log a call: <code>/call Ivan agreed on the brief</code>"),
-            _("/fu — a follow-up: <code>/fu Ivan tomorrow 11:00 send the proposal</code>"),
-            _("<code>/fu Ivan chase</code> — remind until the client answers"),
-            _("<code>/fu Ivan every Mon 10:00 report</code> — a recurring follow-up"),
-            _("/today, /week — what is due and overdue; /followups — all follow-ups"),
-            _("/intake — the URL your website posts leads to"),
-            _("/sla — how long a lead may wait: <code>/sla 10</code>"),
-            _("/silent — days without a touch before a client is silent: <code>/silent 14</code>"),
-            _("/settings — time zone, working hours, quiet hours, language"),
-            _("/invite — a link that adds a colleague to your team"),
-            _("/help — this list"),
-        ]
-    )
 
 
 @router.message(Command("help"))

@@ -16,41 +16,43 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.accounts import current_workspace
-from bot.clients import leading_client
 from bot.clock import Clock
-from bot.handlers.clients import card_keyboard, client_card
 from bot.handlers.common import answer, pressed_client, workspace_of
 from bot.i18n import pick_language
-from bot.leads import CALLBACK_KIND, LeadInputError, create_lead, pass_to, respond, workspace_sla
-from bot.leadtext import Contact as ParsedContact
-from bot.leadtext import LeadText, parse_lead_text
-from bot.outbox import Replies
+from bot.parsing.leadtext import Contact as ParsedContact
+from bot.parsing.leadtext import LeadText, parse_lead_text
+from bot.services.accounts import current_workspace
+from bot.services.clients import client_file, leading_client
+from bot.services.leads import (
+    CALLBACK_KIND,
+    LeadInputError,
+    create_lead,
+    pass_to,
+    respond,
+    workspace_sla,
+)
 from bot.settings import Settings
 from bot.storage.records import Client, User, Workspace
 from bot.storage.repositories import Repos
-from bot.views import (
+from bot.telegram.outbox import Replies
+from bot.views.clients import card_keyboard, client_card
+from bot.views.common import duration, esc, local_time
+from bot.views.leads import (
     CALL_IN_MINUTES,
     LeadCb,
     call_in_keyboard,
-    duration,
-    esc,
+    forward_offer_keyboard,
     lead_card,
+    lead_example,
     lead_keyboard,
-    local_time,
+    pass_keyboard,
 )
 
 router = Router(name=__name__)
 
 # A forwarded message older than this was not "just received": its clock starts now.
 FRESH_FORWARD = timedelta(hours=24)
-
-
-def lead_example() -> str:
-    """The right form of /lead."""
-    return _("Example: <code>/lead Ivan Petrov, +7 999 123-45-67, request from the website</code>")
 
 
 async def _workspace(repos: Repos, user: User | None) -> Workspace | None:
@@ -175,13 +177,10 @@ async def on_forward(
         },
         clock.now(),
     )
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=draft_id))
-    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=draft_id))
     await replies.send(
         message.chat.id,
         _("Make a lead of this message from {name}?").format(name=esc(name or _("a client"))),
-        reply_markup=kb.as_markup(),
+        reply_markup=forward_offer_keyboard(draft_id),
         reply_to=message.message_id,
     )
 
@@ -299,7 +298,12 @@ async def on_answered(
         await replies.edit(
             msg.chat.id,
             msg.message_id,
-            await client_card(repos, result.client, user, settings, clock.now(), lang),
+            client_card(
+                await client_file(repos, result.client),
+                user.timezone or settings.default_timezone,
+                clock.now(),
+                lang,
+            ),
             reply_markup=card_keyboard(result.client),
         )
         await answer(query, _("Answer recorded"))
@@ -347,16 +351,7 @@ async def on_lead_menu(
             )
             return
         people = await repos.users.many([m.user_id for m in members])
-        kb = InlineKeyboardBuilder()
-        for member in members:
-            person = people.get(member.user_id)
-            kb.button(
-                text=person.display_name if person else str(member.user_id),
-                callback_data=LeadCb(action="passto", client_id=client.id, arg=str(member.user_id)),
-            )
-        kb.button(text=_("« Back"), callback_data=LeadCb(action="card", client_id=client.id))
-        kb.adjust(1)
-        markup = kb.as_markup()
+        markup = pass_keyboard(client.id, [m.user_id for m in members], people)
     await replies.edit_markup(msg.chat.id, msg.message_id, markup)
     await answer(query)
 

@@ -4,99 +4,29 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
-from bot.handlers.common import answer, hours_text, zone_text
-from bot.handlers.onboarding import zone_keyboard, zone_prompt
-from bot.outbox import Replies
+from bot.handlers.common import answer
 from bot.settings import Settings
 from bot.storage.records import User
 from bot.storage.repositories import Repos
-from bot.worktime import window_text
+from bot.telegram.outbox import Replies
+from bot.views.settings import (
+    HOLIDAY_COUNTRIES,
+    SettingsCb,
+    holidays_keyboard,
+    settings_keyboard,
+    settings_text,
+)
+from bot.views.start import zone_keyboard, zone_prompt
 
 router = Router(name=__name__)
 # Preferences are personal: they are read and changed in the private chat only.
 router.message.filter(F.chat.type == "private")
 router.callback_query.filter(F.message.chat.type == "private")
-
-HOLIDAY_COUNTRIES = ("RU", "BY", "KZ", "UZ", "AM", "GE", "RS", "DE", "GB", "US", "AE", "TH")
-LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
-
-
-class SettingsCb(CallbackData, prefix="set"):
-    """A settings button: what to change and, for choices, the value."""
-
-    action: str
-    value: str = ""
-
-
-def settings_text(user: User, lang: str, default_zone: str, clock: Clock) -> str:
-    """The current preferences, one per line."""
-    quiet = (
-        window_text(user.quiet_start_min, user.quiet_end_min)
-        if user.quiet_start_min is not None and user.quiet_end_min is not None
-        else _("off")
-    )
-    zone = (
-        zone_text(user.timezone, lang, clock.now())
-        if user.timezone
-        else _("not set (using {zone})").format(zone=zone_text(default_zone, lang, clock.now()))
-    )
-    return "\n".join(
-        [
-            _("⚙️ <b>Settings</b>"),
-            "",
-            _("Language: {value}").format(value=LANGUAGE_NAMES[lang]),
-            _("Time zone: {value}").format(value=zone),
-            _("Working hours: {value}").format(value=hours_text(user, lang)),
-            _("Quiet hours: {value}").format(value=quiet),
-            _("Reminders on weekends: {value}").format(
-                value=_("on") if user.weekend_reminders else _("off")
-            ),
-            _("Holidays of: {value}").format(value=user.holiday_country),
-            _("Lead alerts in quiet hours and at night: {value}").format(
-                value=_("on") if user.urgent_in_quiet else _("off")
-            ),
-        ]
-    )
-
-
-def settings_keyboard(user: User) -> InlineKeyboardMarkup:
-    """One button per preference."""
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("🌐 Language"), callback_data=SettingsCb(action="lang"))
-    kb.button(text=_("🕒 Time zone"), callback_data=SettingsCb(action="tz"))
-    kb.button(text=_("💼 Working hours"), callback_data=SettingsCb(action="work"))
-    kb.button(text=_("🌙 Quiet hours"), callback_data=SettingsCb(action="quiet"))
-    kb.button(
-        text=_("📅 Weekends: on") if user.weekend_reminders else _("📅 Weekends: off"),
-        callback_data=SettingsCb(action="weekend"),
-    )
-    kb.button(
-        text=_("🎌 Holidays: {code}").format(code=user.holiday_country),
-        callback_data=SettingsCb(action="hol"),
-    )
-    kb.button(
-        text=_("🚨 Leads at night: on") if user.urgent_in_quiet else _("🚨 Leads at night: off"),
-        callback_data=SettingsCb(action="urgent"),
-    )
-    kb.adjust(2)
-    return kb.as_markup()
-
-
-def holidays_keyboard() -> InlineKeyboardMarkup:
-    """Countries whose public holidays we can skip."""
-    kb = InlineKeyboardBuilder()
-    for code in HOLIDAY_COUNTRIES:
-        kb.button(text=code, callback_data=SettingsCb(action="holset", value=code))
-    kb.button(text=_("« Back"), callback_data=SettingsCb(action="show"))
-    kb.adjust(4)
-    return kb.as_markup()
 
 
 @router.message(Command("settings"))

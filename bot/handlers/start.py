@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.accounts import INVITE_PREFIX, current_workspace, join
 from bot.clock import Clock
-from bot.handlers.common import zone_text
-from bot.handlers.onboarding import zone_keyboard, zone_prompt
-from bot.leads import workspace_sla
-from bot.outbox import Replies
+from bot.services.accounts import INVITE_PREFIX, current_workspace, join
+from bot.services.leads import workspace_sla
 from bot.settings import Settings
 from bot.storage.records import User
 from bot.storage.repositories import Repos
-from bot.views import duration, esc
+from bot.telegram.outbox import Replies
+from bot.views.common import esc, zone_text
+from bot.views.start import greeting, zone_keyboard, zone_prompt
 
 router = Router(name=__name__)
-
-
-def greeting(user: User, sla: timedelta) -> str:
-    """Who Nudge is, in three lines."""
-    minutes = duration(sla)
-    return _(
-        "👋 Hi, {name}! I'm Nudge, the working memory of an account manager.\n"
-        "• I record leads and ping you when one waits longer than {minutes}.\n"
-        "• I keep follow-ups, promises and invoices and remind you on time.\n"
-        "• One line is enough: <code>/lead Ivan Petrov, +7 999 123-45-67</code>"
-    ).format(name=esc(user.first_name or user.username or ""), minutes=minutes)
 
 
 @router.message(CommandStart(), F.chat.type == "private")

@@ -11,16 +11,15 @@ from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
 
-from bot.clients import accessible
 from bot.clock import Clock
-from bot.handlers.common import hours_text, zone_text
-from bot.handlers.onboarding import zone_keyboard
-from bot.outbox import Replies
+from bot.parsing.timezones import describe_zone, parse_timezone, timezone_from_location
+from bot.parsing.worktime import parse_hours, parse_quiet, window_text
+from bot.services.clients import accessible
 from bot.storage.records import User
 from bot.storage.repositories import Repos
-from bot.tzinput import describe_zone, parse_timezone, timezone_from_location
-from bot.views import esc
-from bot.worktime import parse_hours, parse_quiet, window_text
+from bot.telegram.outbox import Replies
+from bot.views.common import esc, hours_text, zone_text
+from bot.views.start import zone_keyboard
 
 router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")

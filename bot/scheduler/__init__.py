@@ -1,1 +1,1 @@
-"""The alarm clock (due reminders) and the outbox delivery worker."""
+"""The alarm clock, outbox delivery and its pacing, and what a due reminder says."""

@@ -12,11 +12,11 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
-from bot.outbox import Replies
 from bot.scheduler.delivery import Delivery
 from bot.storage.db import Database
 from bot.storage.records import Reminder
 from bot.storage.repositories import Repos
+from bot.telegram.outbox import Replies
 
 log = logging.getLogger("nudge.alarm")
 

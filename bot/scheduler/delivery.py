@@ -23,12 +23,12 @@ from aiogram.exceptions import (
 from aiogram.types import Message
 
 from bot.clock import Clock
-from bot.outbox import build_method
 from bot.scheduler.ratelimit import RateLimiter
 from bot.storage.db import Database
 from bot.storage.records import Notification
 from bot.storage.repositories import Repos
 from bot.storage.repositories.outbox import BLOCKED, FAILED
+from bot.telegram.outbox import build_method
 
 log = logging.getLogger("nudge.delivery")
 

@@ -1,0 +1,1 @@
+"""Pure readers of what a person types: dates, recurrence, time zones, lead text, names, hours."""

@@ -1,0 +1,233 @@
+"""What a due reminder says, and to whom: turns a fired row into outbox messages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date
+
+from bot.i18n import pick_language, speaking
+from bot.services.accounts import CAN_INVITE
+from bot.services.agenda import DIGEST_KIND, build_agenda, last_digest_at, schedule_digest
+from bot.services.followups import FU_KIND, fire
+from bot.services.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, still_waiting
+from bot.services.quiet import release_at
+from bot.settings import Settings
+from bot.storage.records import Client, Reminder, User
+from bot.storage.repositories import Repos
+from bot.telegram.outbox import Replies
+from bot.views.agenda import agenda_keyboard, agenda_text
+from bot.views.common import contacts_line, duration, esc
+from bot.views.followups import fu_details, fu_keyboard, moment
+from bot.views.leads import lead_card, lead_keyboard
+
+log = logging.getLogger("nudge.notify")
+
+# A reminder fired this much after its due time was held up by downtime, and says so.
+LATE_AFTER = timedelta(seconds=60)
+# A digest held up longer than this (the bot was down all morning) is skipped, not sent late.
+STALE_DIGEST = timedelta(hours=6)
+
+
+class Notifier:
+    """Renders each kind of due reminder in its recipient's language."""
+
+    def __init__(self, i18n: I18n, settings: Settings) -> None:
+        self.i18n = i18n
+        self.settings = settings
+
+    async def __call__(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """Queue the message(s) this reminder owes."""
+        if reminder.kind in LEAD_KINDS:
+            await self._lead(repos, replies, reminder, now)
+        elif reminder.kind == CALLBACK_KIND:
+            await self._callback(repos, replies, reminder, now)
+        elif reminder.kind == FU_KIND:
+            await self._followup(repos, replies, reminder, now)
+        elif reminder.kind == DIGEST_KIND:
+            await self._digest(repos, replies, reminder, now)
+        else:
+            log.warning("reminder %s has unknown kind %r; skipped", reminder.id, reminder.kind)
+
+    async def _callback(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """ "Call in N minutes" has come: remind the person who promised the call."""
+        client = await repos.clients.get(reminder.client_id) if reminder.client_id else None
+        person = await repos.users.get(reminder.user_id) if reminder.user_id else None
+        if client is None or person is None or person.blocked_at is not None:
+            return
+        contacts = await repos.clients.contacts(client.id)
+        with speaking(self.i18n, pick_language(person, None, self.settings.default_language)):
+            text = _("📞 Time to call «{name}».").format(name=esc(client.name))
+            if contacts:
+                text += "\n" + contacts_line(contacts)
+            text += self._late(reminder, now)
+            markup = lead_keyboard(client.id)
+        await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _followup(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """A follow-up has come due: remind its owner, with Done / Snooze / Another time."""
+        fired = await fire(repos, reminder, now)
+        if fired is None:
+            return  # moved, closed, or the chased client has answered
+        fu = fired.followup
+        client = await repos.clients.get(fu.client_id)
+        person = await repos.users.get(fu.user_id)
+        if client is None or person is None or person.blocked_at is not None:
+            return
+        zone = person.timezone or self.settings.default_timezone
+        lang = pick_language(person, None, self.settings.default_language)
+        with speaking(self.i18n, lang):
+            text = fu_details(fu, client, zone, lang, now)
+            if fired.next is not None:
+                text += "\n" + _("Next reminder: {when}.").format(
+                    when=moment(fired.next.due_at, zone, lang, now)
+                )
+            text += self._late(reminder, now)
+            markup = fu_keyboard(fu)
+        await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _digest(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """The morning digest: the day's agenda and silent clients; nothing on an empty day."""
+        person = await repos.users.get(reminder.user_id) if reminder.user_id else None
+        if person is None:
+            return
+        # Tomorrow's digest is armed first, so an empty day or an error still keeps the habit.
+        await schedule_digest(repos, person, now, self.settings.default_timezone)
+        morning = last_digest_at(person, now, self.settings.default_timezone)
+        if person.blocked_at is not None or morning is None or now - morning > STALE_DIGEST:
+            return  # a morning digest read in the evening (after downtime) only confuses
+        agenda = await build_agenda(repos, person, now, self.settings.default_timezone, silent=True)
+        if agenda.empty and not agenda.silent:
+            return
+        zone = person.timezone or self.settings.default_timezone
+        lang = pick_language(person, None, self.settings.default_language)
+        with speaking(self.i18n, lang):
+            title = _("☀️ Good morning! Your day, {date}:").format(
+                date=format_date(now.astimezone(ZoneInfo(zone)), "EEE d MMMM", locale=lang)
+            )
+            text = agenda_text(agenda, title, zone, lang)
+            markup = agenda_keyboard(agenda, zone)
+        await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _queue(
+        self,
+        replies: Replies,
+        person: User,
+        reminder: Reminder,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        now: datetime,
+    ) -> None:
+        """Put the reminder's message in the outbox, held back for quiet hours if it may be."""
+        await replies.send(
+            person.id,
+            text,
+            reply_markup=markup,
+            kind=reminder.kind,
+            due_at=reminder.due_at,
+            not_before=release_at(
+                person, now, urgent=reminder.urgent, default_zone=self.settings.default_timezone
+            ),
+            reminder_id=reminder.id,
+        )
+
+    @staticmethod
+    def _late(reminder: Reminder, now: datetime) -> str:
+        """A line saying the reminder is late because the bot was down, or nothing."""
+        late = now - reminder.due_at
+        if late <= LATE_AFTER:
+            return ""
+        return "\n" + _("(late by {late}: the bot was unavailable)").format(late=duration(late))
+
+    async def _lead(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """The 15-minute ping to the lead's owner, or the escalation to the workspace owner."""
+        if reminder.client_id is None:
+            return
+        client = await still_waiting(repos, reminder.client_id)
+        if client is None:
+            return  # answered meanwhile: nobody needs a ping
+        workspace = await repos.workspaces.get(client.workspace_id)
+        if workspace is None:
+            return
+        recipient_id = reminder.user_id or (
+            client.owner_id if reminder.kind == SLA_KIND else workspace.owner_id
+        )
+        recipient = await repos.users.get(recipient_id) if recipient_id else None
+        if recipient is None or recipient.blocked_at is not None:
+            # A person who blocked the bot cannot be reached; Telegram would answer 403 again.
+            log.warning("lead %s: %s has no reachable recipient", client.id, reminder.kind)
+            return
+        contacts = await repos.clients.contacts(client.id)
+        lang = pick_language(recipient, None, self.settings.default_language)
+        waited = now - (client.received_at or client.created_at)
+        with speaking(self.i18n, lang):
+            if reminder.kind == ESCALATION_KIND:
+                owner = await repos.users.get(client.owner_id) if client.owner_id else None
+                text = _("🚨 Lead «{name}» has been waiting for an answer for {waited}.").format(
+                    name=esc(client.name), waited=duration(waited)
+                )
+                text += "\n" + _("Owner: {who}").format(
+                    who=esc(owner.display_name if owner else "—")
+                )
+            else:
+                text = _("⏰ Lead «{name}» is waiting for an answer: {waited}.").format(
+                    name=esc(client.name), waited=duration(waited)
+                )
+            if contacts:
+                text += "\n" + contacts_line(contacts)
+            text += self._late(reminder, now)
+            markup = lead_keyboard(client.id)
+        await self._queue(replies, recipient, reminder, text, markup, now)
+
+
+async def announce_lead(
+    repos: Repos,
+    replies: Replies,
+    i18n: I18n,
+    settings: Settings,
+    client: Client,
+    sla: timedelta,
+    now: datetime,
+) -> int:
+    """Send a new lead's card to every owner and manager of its workspace; how many got it."""
+    contacts = await repos.clients.contacts(client.id)
+    members = [
+        m for m in await repos.workspaces.members(client.workspace_id) if m.role in CAN_INVITE
+    ]
+    people = await repos.users.many([m.user_id for m in members])
+    sent = 0
+    for member in members:
+        person = people.get(member.user_id)
+        if person is None or person.blocked_at is not None:
+            continue
+        with speaking(i18n, pick_language(person, None, settings.default_language)):
+            text = (
+                _("🌐 A lead from the website.")
+                + "\n\n"
+                + lead_card(
+                    client,
+                    contacts,
+                    zone=person.timezone or settings.default_timezone,
+                    now=now,
+                    sla=sla,
+                )
+            )
+            markup = lead_keyboard(client.id)
+        await replies.send(person.id, text, reply_markup=markup, kind="lead_new")
+        sent += 1
+    return sent

@@ -1,0 +1,1 @@
+"""Domain rules, one module per concern; they never import aiogram, handlers or views."""

@@ -1,0 +1,1 @@
+"""The update path: the confirming poller, the unit-of-work middleware, the outbox writer."""

@@ -1,0 +1,151 @@
+"""Long polling that confirms an update to Telegram only after its handler has committed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import Update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.storage.db import Database
+from bot.storage.repositories import Repos
+from bot.telegram.outbox import Replies
+
+log = logging.getLogger("nudge.polling")
+
+# After this many failures of the same update on a bug (not a transient storage error),
+# we apologise to the user and move on, so one poisoned update cannot stall the bot forever.
+MAX_BUG_ATTEMPTS = 3
+
+
+class TokenRejectedError(Exception):
+    """Telegram answered 401: the token is wrong or revoked."""
+
+
+class Poller:
+    """Fetches updates and feeds them one by one; the next offset is sent only after success."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        db: Database,
+        *,
+        allowed_updates: Sequence[str],
+        timeout: int = 25,
+    ) -> None:
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.db = db
+        self.allowed_updates = list(allowed_updates)
+        self.timeout = timeout
+        self.offset: int | None = None
+        self.last_ok = time.monotonic()
+        self.polls = 0
+        self._stopping = asyncio.Event()
+        self._fetch: asyncio.Task[list[Update]] | None = None
+
+    def stop(self) -> None:
+        """Stop asking for updates; the update being handled is finished first."""
+        self._stopping.set()
+        if self._fetch is not None:
+            self._fetch.cancel()
+
+    async def run(self) -> None:
+        """Poll until stopped."""
+        failures = 0
+        while not self._stopping.is_set():
+            self._fetch = asyncio.create_task(
+                self.bot.get_updates(
+                    offset=self.offset,
+                    timeout=self.timeout,
+                    allowed_updates=self.allowed_updates,
+                    request_timeout=self.timeout + 15,
+                )
+            )
+            try:
+                updates = await self._fetch
+            except asyncio.CancelledError:
+                if self._stopping.is_set():
+                    return
+                raise
+            except TelegramUnauthorizedError as exc:
+                raise TokenRejectedError from exc
+            except TelegramRetryAfter as exc:
+                await self._pause(float(exc.retry_after))
+                continue
+            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+                failures += 1
+                delay = min(30.0, 0.5 * 2**failures)
+                log.warning("getUpdates failed (%s); retrying in %.1f s", type(exc).__name__, delay)
+                await self._pause(delay)
+                continue
+            finally:
+                self._fetch = None
+            failures = 0
+            self.last_ok = time.monotonic()
+            self.polls += 1
+            for update in updates:
+                await self._handle(update)
+                # Only now may Telegram forget it: the next getUpdates carries this offset.
+                self.offset = update.update_id + 1
+                if self._stopping.is_set():
+                    return
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _handle(self, update: Update) -> None:
+        """Feed one update; retry on storage trouble, give up politely on a repeated bug."""
+        bug_attempts = 0
+        delay = 0.2
+        while True:
+            try:
+                await self.dispatcher.feed_update(self.bot, update)
+                return
+            except (OperationalError, DBAPIError) as exc:
+                # The database is busy or briefly unavailable: nothing was committed, so the
+                # update is safe to try again; it stays unconfirmed meanwhile.
+                log.warning("update %s: storage error (%s); retrying", update.update_id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            except Exception:
+                bug_attempts += 1
+                log.exception("update %s failed (attempt %d)", update.update_id, bug_attempts)
+                if bug_attempts >= MAX_BUG_ATTEMPTS:
+                    await self._give_up(update)
+                    return
+
+    async def _give_up(self, update: Update) -> None:
+        """Tell the user the command was not applied, echo their text, and mark it handled."""
+        apology = self.dispatcher.workflow_data.get("apology")
+        clock = self.dispatcher.workflow_data["clock"]
+        delivery = self.dispatcher.workflow_data["delivery"]
+        try:
+            async with self.db.session() as session:
+                repos = Repos(session)
+                if await repos.updates.is_processed(update.update_id):
+                    return
+                if apology is not None:
+                    chat_and_text = apology(update)
+                    if chat_and_text is not None:
+                        chat_id, text = chat_and_text
+                        await Replies(repos, clock).send(chat_id, text, parse_mode=None)
+                await repos.updates.mark_processed(update.update_id, clock.now())
+            delivery.poke()
+        except Exception:
+            log.exception("could not record the failed update %s", update.update_id)

@@ -1,0 +1,83 @@
+"""How the agenda looks: /today, /week and the morning digest, with a button per item."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.agenda import Agenda
+from bot.views.common import duration, esc, grid, local_time
+from bot.views.followups import FuCb, fu_line
+from bot.views.leads import LeadCb
+
+
+def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
+    """The agenda as sections: overdue, due, leads waiting, silent clients."""
+    lines = [title]
+    if agenda.overdue:
+        lines += ["", _("<b>Overdue</b>")]
+        lines += [
+            "❗ " + fu_line(fu, agenda.clients.get(fu.client_id), zone, lang, agenda.now)
+            for fu in agenda.overdue
+        ]
+    if agenda.upcoming:
+        lines += ["", _("<b>Follow-ups</b>")]
+        lines += [
+            "🔔 " + fu_line(fu, agenda.clients.get(fu.client_id), zone, lang, agenda.now)
+            for fu in agenda.upcoming
+        ]
+    if agenda.more:
+        lines.append(_("…and {n} more: /followups").format(n=agenda.more))
+    if agenda.leads:
+        lines += ["", _("<b>Leads waiting for an answer</b>")]
+        for lead in agenda.leads:
+            waited = agenda.now - (lead.received_at or lead.created_at)
+            lines.append(
+                _("⏰ «{name}» — waiting {waited}").format(
+                    name=esc(lead.name), waited=duration(waited)
+                )
+            )
+    if agenda.silent:
+        lines += ["", _("<b>Silent clients</b> (no touch for too long)")]
+        for silent in agenda.silent:
+            lines.append(
+                _("🤐 «{name}» — last touch {ago} ago").format(
+                    name=esc(silent.name), ago=duration(agenda.now - silent.last_touch)
+                )
+            )
+        if agenda.silent_total > len(agenda.silent):
+            lines.append(
+                _("…and {n} more silent clients.").format(
+                    n=agenda.silent_total - len(agenda.silent)
+                )
+            )
+    return "\n".join(lines)
+
+
+def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
+    """A button per item, labelled with its time and client: open the follow-up or the card."""
+    buttons = []
+    for fu in agenda.overdue + agenda.upcoming:
+        client = agenda.clients.get(fu.client_id)
+        icon = "❗" if fu.due_at <= agenda.now else "🔔"
+        label = f"{icon} {local_time(fu.due_at, zone, agenda.now)} {client.name if client else '—'}"
+        buttons.append(
+            InlineKeyboardButton(
+                text=label[:60], callback_data=FuCb(action="open", id=fu.id).pack()
+            )
+        )
+    for lead in agenda.leads:
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"⏰ {lead.name}"[:60],
+                callback_data=LeadCb(action="open", client_id=lead.id).pack(),
+            )
+        )
+    for silent in agenda.silent:
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"🤐 {silent.name}"[:60],
+                callback_data=LeadCb(action="open", client_id=silent.client_id).pack(),
+            )
+        )
+    return grid(buttons, 2) if buttons else None

@@ -1,0 +1,85 @@
+"""How leads and clients look in messages: texts, time formatting and their buttons."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import ngettext
+from babel.dates import get_day_names
+
+from bot.parsing.timezones import describe_zone
+from bot.parsing.worktime import window_text
+from bot.storage.records import Contact, User
+
+CONTACT_ICONS = {"phone": "📞", "email": "✉️", "username": "💬", "link": "🔗"}
+
+
+def grid(buttons: list[InlineKeyboardButton], width: int) -> InlineKeyboardMarkup:
+    """Buttons in rows of `width`.
+
+    Built directly because aiogram's InlineKeyboardBuilder deep-copies its rows on every
+    button() call: 50 buttons cost 19 ms that way and 0.7 ms this way (bench/followups.py).
+    """
+    rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def esc(text: object) -> str:
+    """Escape user-provided text for HTML messages."""
+    return html.escape(str(text), quote=False)
+
+
+def duration(delta: timedelta) -> str:
+    """`45 секунд`, `15 минут`, `2 часа 5 минут`, `3 дня` in the current language."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
+    minutes = seconds // 60
+    if minutes < 60:
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        text = ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+        if minutes:
+            text += " " + ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+        return text
+    days = hours // 24
+    return ngettext("{n} day", "{n} days", days).format(n=days)
+
+
+def local_time(at: datetime, zone: str, now: datetime) -> str:
+    """`14:15` today, else `27.11 14:15`, in the given zone."""
+    local, today = at.astimezone(ZoneInfo(zone)), now.astimezone(ZoneInfo(zone))
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d.%m %H:%M")
+
+
+def contacts_line(contacts: list[Contact]) -> str:
+    """`📞 +79991234567 · ✉️ a@b.ru`."""
+    return " · ".join(f"{CONTACT_ICONS.get(c.kind, '•')} {esc(c.value)}" for c in contacts)
+
+
+def zone_text(zone: str, lang: str, now: datetime | None = None) -> str:
+    """`Москва (UTC+3)`."""
+    return describe_zone(zone, now or datetime.now(UTC), lang)
+
+
+def days_text(days: str, lang: str) -> str:
+    """`пн–пт`, `Mon–Fri`, `пн, ср, пт`."""
+    names = get_day_names("abbreviated", locale=lang)
+    nums = [int(d) for d in days]
+    label = [names[n - 1].rstrip(".") for n in nums]
+    if len(nums) >= 3 and nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{label[0]}–{label[-1]}"
+    return ", ".join(label)
+
+
+def hours_text(user: User, lang: str) -> str:
+    """`пн–пт 10:00–19:00`."""
+    return (
+        f"{days_text(user.work_days, lang)} {window_text(user.work_start_min, user.work_end_min)}"
+    )

@@ -1,0 +1,57 @@
+"""/help and the command menu: every command with one example, in the user's language."""
+
+from __future__ import annotations
+
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import gettext as _
+
+
+def commands() -> list[BotCommand]:
+    """The command menu in the current locale."""
+    return [
+        BotCommand(command="lead", description=_("New lead: /lead Ivan, +7 999 123-45-67")),
+        BotCommand(command="clients", description=_("Clients and search")),
+        BotCommand(command="client", description=_("Client card: /client Ivan")),
+        BotCommand(command="call", description=_("Log a call: /call Ivan")),
+        BotCommand(command="fu", description=_("Follow-up: /fu Ivan tomorrow 11:00")),
+        BotCommand(command="today", description=_("Today: due, overdue, waiting leads")),
+        BotCommand(command="week", description=_("The week ahead")),
+        BotCommand(command="followups", description=_("All follow-ups")),
+        BotCommand(command="intake", description=_("Website form intake URL")),
+        BotCommand(command="sla", description=_("Lead response time")),
+        BotCommand(command="silent", description=_("When a client counts as silent")),
+        BotCommand(command="settings", description=_("Time zone, hours, language")),
+        BotCommand(command="invite", description=_("Invite a colleague")),
+        BotCommand(command="help", description=_("What I can do")),
+    ]
+
+
+def help_text() -> str:
+    """The command list with examples."""
+    return "\n".join(
+        [
+            _("<b>What I can do</b>"),
+            "",
+            _("/lead — a new lead, the 15-minute clock starts:"),
+            "<code>"
+            + _("/lead Ivan Petrov, +7 999 123-45-67, request from the website")
+            + "</code>",
+            _("Forward me a client's message and I offer to make it a lead."),
+            _("/clients — all clients, or a search: <code>/clients ivan</code>"),
+            _(
+                "/client — a client's card: <code>/client Ivan</code>; an edit: "
+                "<code>/client Ivan tz Asia/Almaty</code>"
+            ),
+            _("/call — log a call: <code>/call Ivan agreed on the brief</code>"),
+            _("/fu — a follow-up: <code>/fu Ivan tomorrow 11:00 send the proposal</code>"),
+            _("<code>/fu Ivan chase</code> — remind until the client answers"),
+            _("<code>/fu Ivan every Mon 10:00 report</code> — a recurring follow-up"),
+            _("/today, /week — what is due and overdue; /followups — all follow-ups"),
+            _("/intake — the URL your website posts leads to"),
+            _("/sla — how long a lead may wait: <code>/sla 10</code>"),
+            _("/silent — days without a touch before a client is silent: <code>/silent 14</code>"),
+            _("/settings — time zone, working hours, quiet hours, language"),
+            _("/invite — a link that adds a colleague to your team"),
+            _("/help — this list"),
+        ]
+    )

@@ -1,0 +1,59 @@
+"""How /intake looks: the website form URL, a curl example and the rotate button."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.settings import Settings
+from bot.storage.records import Workspace
+from bot.views.common import esc
+
+
+class IntakeCb(CallbackData, prefix="in"):
+    """The intake message's button."""
+
+    action: str
+
+
+def intake_url(settings: Settings, workspace: Workspace) -> str | None:
+    """Where the website posts leads, or None when the HTTP server is off."""
+    if settings.intake_port is None:
+        return None
+    base = settings.public_url or f"http://{settings.intake_host}:{settings.intake_port}"
+    return f"{base.rstrip('/')}/intake/{workspace.intake_secret}"
+
+
+def intake_text(settings: Settings, workspace: Workspace) -> str:
+    """The URL, a curl example and what happens to a posted lead."""
+    url = intake_url(settings, workspace)
+    if url is None:
+        return _(
+            "Website intake is off: the bot's HTTP server is not running. Set INTAKE_PORT "
+            "(and PUBLIC_URL) in the bot's settings and restart it."
+        )
+    example = (
+        f"curl -X POST {esc(url)} -H 'Content-Type: application/json' "
+        """-d '{"name": "Ivan Petrov", "phone": "+7 999 123-45-67", "message": "Landing page"}'"""
+    )
+    return (
+        _(
+            "Website leads go to this URL (POST, JSON or form fields name, phone, email, "
+            "message, source; other fields are kept as notes). Keep it secret:"
+        )
+        + f"\n<code>{esc(url)}</code>\n\n"
+        + _("Example:")
+        + f"\n<pre>{example}</pre>\n"
+        + _("Every owner and manager of «{team}» gets the lead at once.").format(
+            team=esc(workspace.name)
+        )
+    )
+
+
+def intake_keyboard() -> InlineKeyboardMarkup:
+    """Rotate the secret."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🔄 New secret"), callback_data=IntakeCb(action="rotate"))
+    return kb.as_markup()

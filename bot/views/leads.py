@@ -1,0 +1,111 @@
+"""How a lead looks: its card, its buttons and the "call in…" choices."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    InlineKeyboardMarkup,
+)
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.storage.records import Client, Contact, User
+from bot.views.common import contacts_line, duration, esc, local_time
+
+CALL_IN_MINUTES = (15, 30, 60, 120)
+
+
+class LeadCb(CallbackData, prefix="ld"):
+    """A button about one client: what to do, and an argument for choices."""
+
+    action: str
+    client_id: int
+    arg: str = ""
+
+
+def lead_card(
+    client: Client,
+    contacts: list[Contact],
+    *,
+    zone: str,
+    now: datetime,
+    sla: timedelta,
+    answered_by: str | None = None,
+) -> str:
+    """The lead's card as the manager sees it right after /lead, and after an answer."""
+    lines = [_("🔥 New lead: <b>{name}</b>").format(name=esc(client.name))]
+    if contacts:
+        lines.append(contacts_line(contacts))
+    if client.note:
+        lines.append("📝 " + esc(client.note))
+    received = client.received_at or client.created_at
+    if client.first_response_at is not None:
+        lines.append(
+            _("✅ Answered in {time} ({who})").format(
+                time=duration(client.first_response_at - received), who=esc(answered_by or "—")
+            )
+        )
+    else:
+        lines.append(
+            _("🕒 Received {received} · answer by {deadline}").format(
+                received=local_time(received, zone, now),
+                deadline=local_time(received + sla, zone, now),
+            )
+        )
+    return "\n".join(lines)
+
+
+def lead_keyboard(client_id: int) -> InlineKeyboardMarkup:
+    """Ответил ✅ · Позвоню через… · Передать коллеге."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Answered ✅"), callback_data=LeadCb(action="ans", client_id=client_id))
+    kb.button(text=_("Call in…"), callback_data=LeadCb(action="call", client_id=client_id))
+    kb.button(
+        text=_("Pass to a colleague"), callback_data=LeadCb(action="pass", client_id=client_id)
+    )
+    kb.adjust(2, 1)
+    return kb.as_markup()
+
+
+def call_in_keyboard(client_id: int) -> InlineKeyboardMarkup:
+    """Choices for "I'll call in …"."""
+    kb = InlineKeyboardBuilder()
+    for minutes in CALL_IN_MINUTES:
+        kb.button(
+            text=duration(timedelta(minutes=minutes)),
+            callback_data=LeadCb(action="callin", client_id=client_id, arg=str(minutes)),
+        )
+    kb.button(text=_("« Back"), callback_data=LeadCb(action="card", client_id=client_id))
+    kb.adjust(2, 2, 1)
+    return kb.as_markup()
+
+
+def lead_example() -> str:
+    """The right form of /lead."""
+    return _("Example: <code>/lead Ivan Petrov, +7 999 123-45-67, request from the website</code>")
+
+
+def forward_offer_keyboard(draft_id: int) -> InlineKeyboardMarkup:
+    """«Сделать лидом» · «Нет» under a forwarded message."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=draft_id))
+    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=draft_id))
+    return kb.as_markup()
+
+
+def pass_keyboard(
+    client_id: int, member_ids: list[int], people: dict[int, User]
+) -> InlineKeyboardMarkup:
+    """The colleagues a lead can be passed to, and « Back."""
+    kb = InlineKeyboardBuilder()
+    for member_id in member_ids:
+        person = people.get(member_id)
+        kb.button(
+            text=person.display_name if person else str(member_id),
+            callback_data=LeadCb(action="passto", client_id=client_id, arg=str(member_id)),
+        )
+    kb.button(text=_("« Back"), callback_data=LeadCb(action="card", client_id=client_id))
+    kb.adjust(1)
+    return kb.as_markup()

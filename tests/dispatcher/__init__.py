@@ -1,0 +1,1 @@
+"""The real dispatcher fed updates, with a mocked Telegram session and an injected clock."""

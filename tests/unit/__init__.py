@@ -1,0 +1,1 @@
+"""Tests without Telegram or a process: parsers, services, views, storage, the alarm."""

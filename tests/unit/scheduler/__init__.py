@@ -1,0 +1,1 @@
+"""The alarm clock and delivery, without Telegram."""

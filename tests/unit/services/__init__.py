@@ -1,0 +1,1 @@
+"""Domain rules, without Telegram."""

@@ -1,0 +1,1 @@
+"""Models, repositories and migrations."""
