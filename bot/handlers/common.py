@@ -1,4 +1,4 @@
-"""Small helpers shared by the handlers: zones, days, menus, who is asking, button answers."""
+"""Helpers shared by the routers: who is asking, in which team, with what rights; button answers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Understand what a user types or shares as their time zone (pure, no aiogram)."""
+"""Understand what a user types or shares as their time zone."""
 
 from __future__ import annotations
 

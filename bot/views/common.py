@@ -1,4 +1,4 @@
-"""How leads and clients look in messages: texts, time formatting and their buttons."""
+"""Formatting shared by every view: escaping, durations, clock times, zones, hours, contacts, grids."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How follow-ups and the agenda look in messages: texts, both clocks, and their buttons."""
+"""How follow-ups look: texts with both clocks, the /fu confirmation, lists and their buttons."""
 
 from __future__ import annotations
 
