@@ -1,4 +1,4 @@
-"""Formatting shared by every view: escaping, durations, clock times, zones, hours, contacts, grids."""
+"""Formatting shared by every view: escaping, durations, clock times, zones, contacts, grids."""
 
 from __future__ import annotations
 
