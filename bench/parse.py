@@ -8,11 +8,14 @@ cumulative figure `python -X importtime` reports for the same module beside it.
 Time per phrase: every corpus phrase (in its own time zone and "now") plus the extra phrases
 below, one warm-up pass, then --rounds passes timing each call alone with perf_counter_ns;
 median, p95 and max over all calls, and phrases/s = calls / summed call time. GC stays on.
+Per phrase is reported twice: over the corpus rows alone, and over corpus + extra phrases.
 Baseline: dateparser.parse(text, languages=['ru', 'en'], settings={'RELATIVE_BASE': the row's
 naive local now, 'PREFER_DATES_FROM': 'future'}) on the same phrases and rounds. Correctness
 compares the local wall clock to the minute as tests/test_dates.py does; parse_when must also
 leave the expected rest (as in the tests), dateparser is judged on the datetime alone.
 dateparser is the optional `bench` extra: without it the baseline is skipped.
+Lead text: parse_lead_text on 4 KB inputs that used to be slow ("1 " * 2000 and others), each
+timed alone --rounds // 10 times with the phone-check cache cleared; median and max per input.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.parsing.dates import parse_when  # noqa: E402
+from bot.parsing.leadtext import parse_lead_text  # noqa: E402
+from bot.parsing.phones import _check  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "when.tsv"
 LANGUAGES = ["ru", "en"]
@@ -78,7 +83,37 @@ EXTRA: tuple[str, ...] = (
     "10 страниц",
     "созвон с клиентом по проекту X",
     "Напомнить Ивану про счёт и согласовать смету с бухгалтерией завтра в 15:30, потом отчёт",
+    # "Fit for a manager's real day": words for times, fractions, ordinals, impossible, vague.
+    "в 2 часа ночи",
+    "в полдень",
+    "завтра в полночь",
+    "tonight at 9",
+    "сегодня вечером в 8",
+    "в полвосьмого вечера",
+    "через 1,5 часа",
+    "in 2.5 hours",
+    "через пол часа",
+    "25-го",
+    "1-го числа позвонить",
+    "on the 3rd at 10",
+    "next tuesday 3pm",
+    "30.02",
+    "в 24:30",
+    "31 апреля",
+    "Feb 30",
+    "завтра утром",
+    "in the afternoon",
+    "ночью",
+    "через 9999 рабочих дней",
 )
+# Lead texts of about 4 KB that took 35–70 ms before the phone reader was bounded.
+LEAD_INPUTS: dict[str, str] = {
+    "'1 ' * 2000": "1 " * 2000,
+    "'12 ' * 1365": "12 " * 1365,
+    "'(' * 4000": "(" * 4000,
+    "'Иван, ' * 680": "Иван, " * 680,
+    "'8 999 123 45 67, ' * 255": "8 999 123 45 67, " * 255,
+}
 
 
 @dataclass(frozen=True)
@@ -256,6 +291,18 @@ def bench_dateparser(cases: list[Case], rounds: int) -> Timing:
     return timing
 
 
+def bench_lead(text: str, rounds: int) -> list[float]:
+    """Milliseconds per parse_lead_text call, each with the phone-check cache cleared."""
+    parse_lead_text("Иван, 8 999 123 45 67")  # loads the phone metadata once
+    samples = []
+    for _ in range(rounds):
+        _check.cache_clear()
+        t0 = time.perf_counter_ns()
+        parse_lead_text(text)
+        samples.append((time.perf_counter_ns() - t0) / 1e6)
+    return samples
+
+
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -301,6 +348,13 @@ def main() -> None:
             f"{theirs.warmup_ms:.1f} ms; {theirs.line()}{errors}"
         )
 
+    n_corpus = len(corpus)
+    rounds_idx = [
+        r * len(cases) + i for r in range(args.rounds) for i in range(n_corpus)
+    ]  # positions of corpus calls inside the samples (cases are timed in order, round by round)
+    ours_corpus = [ours.samples_us[k] for k in rounds_idx]
+    theirs_corpus = [theirs.samples_us[k] for k in rounds_idx] if theirs is not None else []
+
     ok_both = ok_at = ok_dp = 0
     for i, case in enumerate(corpus):
         found = ours.results[i]
@@ -324,8 +378,17 @@ def main() -> None:
     if dp:
         imp += f"   dateparser {imports['dateparser'][0]:.0f} ms"
     print(imp)
+    if ours_corpus:
+        c = ours_corpus
+        row = (
+            f"corpus      parse_when median {statistics.median(c):.0f} µs p95 {pct(c, 0.95):.0f} µs"
+        )
+        if theirs_corpus:
+            t = theirs_corpus
+            row += f"   dateparser median {statistics.median(t):.0f} µs p95 {pct(t, 0.95):.0f} µs"
+        print(row + "   (per phrase, corpus rows only)")
     s = ours.samples_us
-    row = f"per phrase  parse_when median {statistics.median(s):.0f} µs p95 {pct(s, 0.95):.0f} µs"
+    row = f"all phrases parse_when median {statistics.median(s):.0f} µs p95 {pct(s, 0.95):.0f} µs"
     if theirs is not None:
         t = theirs.samples_us
         row += f"   dateparser median {statistics.median(t):.0f} µs p95 {pct(t, 0.95):.0f} µs"
@@ -335,12 +398,18 @@ def main() -> None:
         rate += f"   dateparser {len(theirs.samples_us) / sum(theirs.samples_us) * 1e6:,.0f}"
     print(rate)
     if n:
-        row = f"corpus      parse_when {ok_both}/{n}"
+        row = f"score       parse_when {ok_both}/{n}"
         if ok_at != ok_both:
             row += f" (datetime alone {ok_at}/{n})"
         if dp:
             row += f"   dateparser {ok_dp}/{n}"
         print(row)
+    for label, text in LEAD_INPUTS.items():
+        lead = bench_lead(text, max(5, args.rounds // 10))
+        print(
+            f"lead text   {label:26s} {len(text)} chars: median {statistics.median(lead):.2f} ms"
+            f" max {max(lead):.2f} ms"
+        )
     print(f"({time.perf_counter() - began:.1f} s)")
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
+import signal
 import sys
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from pydantic import ValidationError
 
 EXIT_CONFIG = 2
+TOKEN_HINT = "get one from @BotFather (/newbot) and put it into .env as BOT_TOKEN=123456:ABC…"
 
 
 class RedactingFilter(logging.Filter):
@@ -41,7 +46,9 @@ def _settings_error(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
-        if error["type"] == "missing":
+        if error["type"] == "missing" and name == "BOT_TOKEN":
+            parts.append(f"{name} is not set: {TOKEN_HINT}")
+        elif error["type"] == "missing":
             parts.append(f"{name} is not set")
         else:
             parts.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
@@ -71,8 +78,23 @@ def cmd_backup(argv: list[str]) -> int:
     return 0
 
 
+def _stop_before_loop(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM/SIGINT while starting up, before the event loop listens: nothing is open yet."""
+    raise SystemExit(0)
+
+
 def main(argv: list[str]) -> int:
     """Entry point; returns the process exit code."""
+    if not argv:
+        # Imports and set-up take seconds; a stop asked for meanwhile is a clean exit 0, not 143.
+        # run() hands both signals over to the event loop once it is up.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _stop_before_loop)
+
+    import asyncio
+
+    from pydantic import ValidationError
+
     from bot.settings import Settings
 
     if argv and argv[0] == "backup":
@@ -85,7 +107,10 @@ def main(argv: list[str]) -> int:
     try:
         settings = Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
-        hint = " (see .env.example)" if any(e["type"] == "missing" for e in exc.errors()) else ""
+        others_missing = any(
+            e["type"] == "missing" and e["loc"] != ("bot_token",) for e in exc.errors()
+        )
+        hint = " (see .env.example)" if others_missing else ""
         return fail(_settings_error(exc) + hint)
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter([settings.bot_token.get_secret_value()]))
@@ -106,6 +131,11 @@ def main(argv: list[str]) -> int:
         return fail(str(exc))
     except KeyboardInterrupt:
         return 0
+    finally:
+        # The closed loop restored the default handlers; we are exiting, so a late signal
+        # must not turn a clean exit into 143.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     return 0
 
 

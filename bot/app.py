@@ -32,12 +32,15 @@ from bot.storage.repositories import Repos
 from bot.telegram.middlewares import UnitOfWorkMiddleware
 from bot.telegram.polling import Poller, TokenRejectedError
 from bot.views.help import commands
+from bot.views.limits import MAX_TEXT, chunks, size
 from bot.web import WebDeps, start_web
 
 log = logging.getLogger("nudge")
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 DRAIN_SECONDS = 3.0
+# How often the SQLite file is checked for deletion; a stat call, so cheap.
+DB_WATCH_SECONDS = 5.0
 
 
 class StartupError(Exception):
@@ -72,11 +75,13 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token.get_secret_value(), session=session)
 
 
-def apology_for(i18n: I18n, default_language: str) -> Callable[[Update], tuple[int, str] | None]:
+def apology_for(
+    i18n: I18n, default_language: str
+) -> Callable[[Update], tuple[int, list[str]] | None]:
     """Build the message sent when an update failed for good: a typed command is echoed back
     so nothing the user wrote is lost; a pressed button gets a note in the private chat."""
 
-    def apology(update: Update) -> tuple[int, str] | None:
+    def apology(update: Update) -> tuple[int, list[str]] | None:
         message, query = update.message, update.callback_query
         person = message.from_user if message else query.from_user if query else None
         if person is None:
@@ -87,12 +92,18 @@ def apology_for(i18n: I18n, default_language: str) -> Callable[[Update], tuple[i
                     "Sorry, something went wrong on my side and this was not saved. Please send "
                     "it again; here is what you wrote:"
                 )
-                return message.chat.id, f"{text}\n\n{message.text or message.caption or ''}"
+                typed = message.text or message.caption or ""
+                # A long command may fill a whole message: echoed apart, never cut or lost.
+                if size(text) + size(typed) + 2 <= MAX_TEXT:
+                    return message.chat.id, [f"{text}\n\n{typed}"]
+                return message.chat.id, [text, *chunks(typed, MAX_TEXT)]
             if query is not None:
-                return person.id, _(
-                    "Sorry, that button did not work on my side and nothing was changed. "
-                    "Please press it again in a minute."
-                )
+                return person.id, [
+                    _(
+                        "Sorry, that button did not work on my side and nothing was changed. "
+                        "Please press it again in a minute."
+                    )
+                ]
         return None
 
     return apology
@@ -105,7 +116,9 @@ def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = 
     bot = bot or make_bot(settings)
     i18n = make_i18n(settings.default_language)
     limiter = RateLimiter(clock, global_rate=settings.delivery_rate_per_second)
-    delivery = Delivery(db, bot, clock, limiter)
+    delivery = Delivery(
+        db, bot, clock, limiter, i18n=i18n, default_language=settings.default_language
+    )
     alarm = Alarm(db, clock, Notifier(i18n, settings), delivery)
     dispatcher = Dispatcher(
         settings=settings,
@@ -157,40 +170,77 @@ async def _set_commands(app: App) -> None:
         log.warning("could not set the command menu: %s", type(exc).__name__)
 
 
-async def run(app: App) -> None:
-    """Start, serve until SIGTERM/SIGINT, then stop gracefully."""
+async def _start(app: App) -> None:
+    """Everything between the process start and the first getUpdates."""
     try:
         await app.db.migrate()
     except DatabaseError as exc:
         raise StartupError(str(exc)) from exc
+    app.bot_username = await _get_me(app)
+    app.dispatcher["bot_username"] = app.bot_username
+    # getUpdates is refused while a webhook is set; pending updates are kept, never dropped.
+    with contextlib.suppress(Exception):
+        await app.bot.delete_webhook(drop_pending_updates=False)
+    app.delivery.start()
+    app.alarm.start()
+    # Whatever fell due while the bot was down goes out now, in due order, marked late.
+    await app.alarm.run_due()
+    async with app.db.session() as session:
+        await ensure_digests(Repos(session), app.clock.now(), app.settings.default_timezone)
+    await app.alarm.arm()
+    if app.settings.intake_port is not None:
+        deps = WebDeps(
+            app.db, app.clock, app.settings, app.i18n, app.delivery, app.alarm, app.poller
+        )
+        app.web = await start_web(deps, app.settings.intake_host, app.settings.intake_port)
+    app.tasks.append(asyncio.create_task(_set_commands(app)))
+    app.tasks.append(asyncio.create_task(_watch_database(app.db)))
+    log.info("Nudge started as @%s", app.bot_username)
+
+
+async def _watch_database(db: Database) -> None:
+    """Notice, within seconds, a database file deleted or replaced under the running bot."""
+    while not db.lost:
+        await asyncio.sleep(DB_WATCH_SECONDS)
+        db.check_file()
+
+
+async def run(app: App) -> None:
+    """Start, serve until SIGTERM/SIGINT, then stop gracefully; a stop is honoured at any point."""
     loop = asyncio.get_running_loop()
+    starting = asyncio.create_task(_start(app), name="start-up")
+    stop_requested = False
+
+    def request_stop() -> None:
+        nonlocal stop_requested
+        if stop_requested:  # a second signal must not interrupt the clean-up of the first
+            return
+        stop_requested = True
+        app.poller.stop()
+        # Every wait of start-up (getMe retries, migrations, ...) ends here, not minutes later.
+        starting.cancel()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, app.poller.stop)
+        loop.add_signal_handler(sig, request_stop)
+    quiet = False  # the caller reports a start-up error as one line; nothing else is said
     try:
-        app.bot_username = await _get_me(app)
-        app.dispatcher["bot_username"] = app.bot_username
-        # getUpdates is refused while a webhook is set; pending updates are kept, never dropped.
-        with contextlib.suppress(Exception):
-            await app.bot.delete_webhook(drop_pending_updates=False)
-        app.delivery.start()
-        app.alarm.start()
-        # Whatever fell due while the bot was down goes out now, in due order, marked late.
-        await app.alarm.run_due()
-        async with app.db.session() as session:
-            await ensure_digests(Repos(session), app.clock.now(), app.settings.default_timezone)
-        await app.alarm.arm()
-        if app.settings.intake_port is not None:
-            deps = WebDeps(
-                app.db, app.clock, app.settings, app.i18n, app.delivery, app.alarm, app.poller
-            )
-            app.web = await start_web(deps, app.settings.intake_host, app.settings.intake_port)
-        app.tasks.append(asyncio.create_task(_set_commands(app)))
-        log.info("Nudge started as @%s", app.bot_username)
+        try:
+            await starting
+        except asyncio.CancelledError:
+            if not (stop_requested and starting.cancelled()):
+                raise
+            log.info("stop requested during start-up")
+            return
         await app.poller.run()
+    except StartupError:
+        quiet = True
+        raise
     except TokenRejectedError as exc:
+        quiet = True
         raise StartupError("Telegram rejected BOT_TOKEN (401 Unauthorized)") from exc
     finally:
-        log.info("stopping")
+        if not quiet:
+            log.info("stopping")
         if app.web is not None:
             await app.web.cleanup()
         await app.alarm.shutdown()
@@ -201,4 +251,5 @@ async def run(app: App) -> None:
                 await task
         await app.bot.session.close()
         await app.db.close()
-        log.info("stopped")
+        if not quiet:
+            log.info("stopped")

@@ -9,7 +9,14 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import EditMessageText, GetMe, SendMessage, TelegramMethod
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
 
@@ -32,6 +39,9 @@ class RecordingSession(BaseSession):
         self.requests.append(method)
         if self.errors:
             raise self.errors.pop(0)
+        problem = breach(method)
+        if problem is not None:
+            raise TelegramBadRequest(method, problem)
         if isinstance(method, SendMessage | EditMessageText):
             chat_id = int(method.chat_id)  # type: ignore[arg-type]
             return Message(  # type: ignore[return-value]
@@ -63,6 +73,29 @@ class RecordingSession(BaseSession):
     def edits(self) -> list[EditMessageText]:
         """The editMessageText calls so far."""
         return [r for r in self.requests if isinstance(r, EditMessageText)]
+
+
+def breach(method: TelegramMethod[Any]) -> str | None:
+    """What Telegram would refuse in a message the bot built (text, buttons, callback data)."""
+    text = getattr(method, "text", None)
+    if isinstance(method, SendMessage | EditMessageText):
+        if not text or not text.strip():
+            return "Bad Request: message text is empty"
+        if len(text) > 4096:
+            return "Bad Request: message is too long"
+    markup = getattr(method, "reply_markup", None)
+    if isinstance(method, SendMessage | EditMessageText | EditMessageReplyMarkup) and isinstance(
+        markup, InlineKeyboardMarkup
+    ):
+        buttons = [b for row in markup.inline_keyboard for b in row]
+        if len(buttons) > 100:
+            return "Bad Request: reply markup is too long"
+        for button in buttons:
+            if button.callback_data is not None and len(button.callback_data.encode()) > 64:
+                return "Bad Request: BUTTON_DATA_INVALID"
+            if not button.text.strip():
+                return "Bad Request: text buttons are unallowed"
+    return None
 
 
 def mocked_bot() -> tuple[Bot, RecordingSession]:

@@ -6,8 +6,10 @@ from aiogram import Router
 
 from bot.handlers import (
     agenda,
+    cancel,
     clients,
     followups,
+    groups,
     intake,
     leads,
     settings,
@@ -17,7 +19,20 @@ from bot.handlers import (
 )
 from bot.handlers import help as help_
 
-ORDER = (start, help_, settings, team, leads, clients, intake, followups, agenda, text_input)
+ORDER = (
+    groups,
+    cancel,
+    start,
+    help_,
+    settings,
+    team,
+    leads,
+    clients,
+    intake,
+    followups,
+    agenda,
+    text_input,
+)
 
 
 def build_router() -> Router:

@@ -54,7 +54,7 @@ async def _show(
     )
 
 
-@router.message(Command("today"))
+@router.message(Command("today", ignore_case=True))
 async def cmd_today(
     message: Message,
     user: User | None,
@@ -68,7 +68,7 @@ async def cmd_today(
     await _show(message, 1, user, repos, replies, settings, clock, lang)
 
 
-@router.message(Command("week"))
+@router.message(Command("week", ignore_case=True))
 async def cmd_week(
     message: Message,
     user: User | None,

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.accounts import CAN_INVITE, current_workspace
-from bot.services.clients import accessible
+from bot.clock import Clock
+from bot.services.accounts import CAN_MANAGE, current_workspace
+from bot.services.clients import accessible, client_file, name_in_text, new_client_name
+from bot.settings import Settings
 from bot.storage.records import Client, User, Workspace
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
-from bot.views.common import esc
+from bot.views.clients import card_keyboard, client_card, client_picker
+from bot.views.common import esc, team_label
 
 
 async def workspace_of(
@@ -58,12 +64,150 @@ async def managed_workspace(
     if asking is None:
         return None
     _user, workspace, role = asking
-    if role not in CAN_INVITE:
+    if role not in CAN_MANAGE:
         await replies.send(
             chat_id,
-            _("Only the owner or a manager of «{team}» can change this.").format(
-                team=esc(workspace.name)
+            _("Only the owner or an admin of “{team}” can change this.").format(
+                team=esc(await team_name(repos, workspace))
             ),
         )
         return None
     return workspace
+
+
+async def team_name(repos: Repos, workspace: Workspace) -> str:
+    """One team as people know it (see team_names)."""
+    return (await team_names(repos, [workspace]))[workspace.id]
+
+
+async def card_message(
+    repos: Repos, client: Client, viewer: User, default_zone: str, now: datetime, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The client card and its buttons, loaded and drawn for this viewer."""
+    file = await client_file(repos, client)
+    text = client_card(file, viewer.timezone or default_zone, now, lang)
+    return text, card_keyboard(client, file)
+
+
+@dataclass(frozen=True)
+class Asker:
+    """A person's command in hand: where to answer, who asks, in which team, and the tools."""
+
+    chat_id: int
+    user: User
+    workspace: Workspace
+    role: str
+    repos: Repos
+    replies: Replies
+    settings: Settings
+    clock: Clock
+    lang: str
+    # When the person sent the command: its message's own time if it is handled late (after
+    # downtime), so a call is logged and a lead received when they really happened.
+    sent_at: datetime
+
+    def at(self) -> datetime:
+        """The moment the command stands for."""
+        return self.sent_at
+
+
+# Telegram stamps messages to the second; only a gap beyond this means the bot was late.
+LATE_HANDLING = timedelta(seconds=30)
+
+
+def sent_at(message: Message | None, now: datetime) -> datetime:
+    """The message's own time if the bot handles it late, else now."""
+    if message is None or message.date is None:
+        return now
+    stamped = message.date if message.date.tzinfo else message.date.replace(tzinfo=UTC)
+    return stamped if timedelta(0) < now - stamped and now - stamped > LATE_HANDLING else now
+
+
+# What a command does once its client is known, by command name: a picked or created client
+# goes on through the same path as a typed one. Routers register theirs at import.
+Continuation = Callable[[Asker, Client, str], Awaitable[None]]
+CONTINUATIONS: dict[str, Continuation] = {}
+PICK_KIND = "pick"
+
+
+def continues(command: str) -> Callable[[Continuation], Continuation]:
+    """Register what `command` does with its client once chosen from a list or created."""
+
+    def register(fn: Continuation) -> Continuation:
+        CONTINUATIONS[command] = fn
+        return fn
+
+    return register
+
+
+async def team_names(repos: Repos, workspaces: list[Workspace]) -> dict[int, str]:
+    """Each team as people know it: its name, or whose team it is until it is named."""
+    owners = await repos.users.many([w.owner_id for w in workspaces if not w.name])
+    return {
+        w.id: team_label(w.name, owners[w.owner_id].first_name if w.owner_id in owners else "")
+        for w in workspaces
+    }
+
+
+async def ask_context(
+    chat_id: int,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+    message: Message | None = None,
+) -> Asker | None:
+    """The Asker for a command, or None after telling a stranger to /start first."""
+    asking = await workspace_of(repos, user, replies, chat_id)
+    if asking is None:
+        return None
+    user, workspace, role = asking
+    when = sent_at(message, clock.now())
+    return Asker(chat_id, user, workspace, role, repos, replies, settings, clock, lang, when)
+
+
+async def named_client(asker: Asker, text: str, *, command: str) -> tuple[Client, str] | None:
+    """The one step every command that names a client goes through: the client named at the
+    start of `text` in any of the person's teams, and the rest of the text. Several matches:
+    they are offered as buttons; none: creating one is offered. Then None comes back, and the
+    command goes on in its continuation once the person chooses."""
+    repos = asker.repos
+    teams = [w for w, _role in await repos.workspaces.of_user(asker.user.id)]
+    named = await name_in_text(repos, [w.id for w in teams], text)
+    if named.unique:
+        return named.clients[0], named.rest
+    now = asker.clock.now()
+    if named.clients:
+        draft = await repos.drafts.add(
+            asker.user.id,
+            PICK_KIND,
+            {
+                "cmd": command,
+                "rest": named.rest,
+                "ids": [c.id for c in named.clients],
+                "name": new_client_name(text),
+            },
+            now,
+        )
+        labels = await team_names(repos, teams) if len(teams) > 1 else {}
+        await asker.replies.send(
+            asker.chat_id,
+            _("Several clients match “{name}”. Which one?").format(name=esc(named.name)),
+            reply_markup=client_picker(draft.id, draft.token, named.clients, labels, 0),
+        )
+        return None
+    name = new_client_name(text)
+    draft = await repos.drafts.add(
+        asker.user.id,
+        PICK_KIND,
+        {"cmd": command, "rest": text[len(name) :].strip(), "ids": [], "name": name},
+        now,
+    )
+    await asker.replies.send(
+        asker.chat_id,
+        _("No client “{name}” in your teams. /clients lists them.").format(name=esc(name)),
+        reply_markup=client_picker(draft.id, draft.token, [], {}, 0, new_name=name),
+    )
+    return None

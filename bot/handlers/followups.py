@@ -12,9 +12,17 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.handlers.common import answer, pressed_client, workspace_of
+from bot.handlers.common import (
+    Asker,
+    answer,
+    ask_context,
+    continues,
+    named_client,
+    pressed_client,
+)
+from bot.parsing.dates import IMPOSSIBLE, TOO_FAR, VAGUE, When
 from bot.parsing.recurrence import parse_recurrence
-from bot.services.clients import accessible, leading_client
+from bot.services.clients import accessible
 from bot.services.followups import (
     CHASE_STEPS,
     CHASE_WORDS,
@@ -36,9 +44,10 @@ from bot.services.followups import (
 from bot.settings import Settings
 from bot.storage.records import Client, FollowUp, User
 from bot.storage.repositories import Repos
+from bot.storage.repositories.drafts import OPEN as ASKED
 from bot.storage.repositories.followups import OPEN
 from bot.telegram.outbox import Replies
-from bot.views.common import esc
+from bot.views.common import esc, id_arg, question_closed
 from bot.views.followups import (
     ASK_WHEN,
     FuCb,
@@ -52,7 +61,7 @@ from bot.views.followups import (
     fu_keyboard,
     moment,
     next_step_keyboard,
-    pick_client_keyboard,
+    quiet_note,
     repeat_text,
     when_keyboard,
 )
@@ -61,10 +70,11 @@ from bot.views.leads import LeadCb
 router = Router(name=__name__)
 
 DRAFT_KIND = "fu"
+NEXT_KIND = "next"
 LIST_LIMIT = 30
 
 
-@router.message(Command("fu"))
+@router.message(Command("fu", ignore_case=True))
 async def cmd_fu(
     message: Message,
     command: CommandObject,
@@ -76,33 +86,31 @@ async def cmd_fu(
     lang: str,
 ) -> None:
     """`/fu <client> <when> [what]`, `/fu <client> chase`, `/fu <client> every Mon 10:00`."""
-    asking = await workspace_of(repos, user, replies, message.chat.id)
-    if asking is None:
+    asker = await ask_context(message.chat.id, user, repos, replies, settings, clock, lang)
+    if asker is None:
         return
-    user, workspace, _role = asking
-    workspace_id = workspace.id
     text = (command.args or "").strip()
     if not text:
         await replies.send(message.chat.id, _("Whom to follow up, and when?") + "\n" + fu_example())
         return
-    found, unique, rest = await leading_client(repos, workspace_id, text)
-    if found and unique:
-        await plan(message.chat.id, user, found[0], rest, repos, replies, settings, clock, lang)
-        return
-    if found:
-        draft_id = await repos.drafts.add(user.id, DRAFT_KIND, {"what": rest}, clock.now())
-        name = text[: len(text) - len(rest)].strip() if rest else text
-        await replies.send(
-            message.chat.id,
-            _("Several clients match «{name}». Which one?").format(name=esc(name)),
-            reply_markup=pick_client_keyboard(draft_id, found),
-        )
-        return
-    await replies.send(
-        message.chat.id,
-        _("I did not find a client in «{text}». /clients lists them.").format(text=esc(text))
-        + "\n"
-        + fu_example(),
+    named = await named_client(asker, text, command="fu")
+    if named is not None:
+        await plan_for(asker, *named)
+
+
+@continues("fu")
+async def plan_for(asker: Asker, client: Client, rest: str) -> None:
+    """/fu once its client is known."""
+    await plan(
+        asker.chat_id,
+        asker.user,
+        client,
+        rest,
+        asker.repos,
+        asker.replies,
+        asker.settings,
+        asker.clock,
+        asker.lang,
     )
 
 
@@ -132,13 +140,14 @@ async def plan(
         await replies.send(
             chat_id,
             _(
-                "🔁 Chasing «{name}»: {total} reminders (next working day, 3 days, a week, "
+                "🔁 Chasing “{name}”: {total} reminders (next working day, 3 days, a week, "
                 "two weeks, a month, three months) until they answer.\nFirst: {when}."
             ).format(
                 name=esc(client.name),
                 total=CHASE_STEPS,
                 when=both_clocks(fu.due_at, client.timezone or my_zone, my_zone, lang, now),
-            ),
+            )
+            + quiet_note(user, fu.due_at, settings.default_timezone, lang, now),
         )
         return
     found = parse_recurrence(
@@ -149,7 +158,7 @@ async def plan(
         fu = await start_repeat(repos, client, user, found.recurrence, my_zone, found.rest, now)
         await replies.send(
             chat_id,
-            _("🔁 «{name}»: {rule}{what}.\nNext: {when}. ⏹ Stop on any reminder ends it.").format(
+            _("🔁 “{name}”: {rule}{what}.\nNext: {when}. ⏹ Stop on any reminder ends it.").format(
                 name=esc(client.name),
                 rule=repeat_text(found.recurrence.rule, lang),
                 what=" — " + esc(found.rest) if found.rest else "",
@@ -157,11 +166,16 @@ async def plan(
             ),
         )
         return
-    at, what = read_when(text, user, now, settings.default_timezone)
-    if at is None:
+    found_at = read_when(text, user, now, settings.default_timezone)
+    if found_at.error is not None:
+        await replies.send(chat_id, date_problem(text, found_at, now) or "")
+        return  # a date that cannot be: nothing is stored, nothing half-read
+    if found_at.at is None:
         await ask_when(chat_id, user, client, text, repos, replies, now)
         return
-    await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
+    await schedule_at(
+        chat_id, user, client, found_at.at, found_at.rest, repos, replies, settings, now, lang
+    )
 
 
 async def ask_when(
@@ -174,14 +188,14 @@ async def ask_when(
     now: datetime,
 ) -> None:
     """No date given: keep what was typed and ask when, with quick answers."""
-    draft_id = await repos.drafts.add(user.id, DRAFT_KIND, {"client": client.id, "what": what}, now)
-    await repos.users.update(user.id, now, awaiting=f"fuwhen:{draft_id}")
+    draft = await repos.drafts.add(user.id, DRAFT_KIND, {"client": client.id, "what": what}, now)
+    await repos.users.update(user.id, now, awaiting=f"fuwhen:{draft.id}")
     await replies.send(
         chat_id,
-        _("When should I remind you about «{name}»?").format(name=esc(client.name))
+        _("When should I remind you about “{name}”?").format(name=esc(client.name))
         + "\n"
         + date_example(),
-        reply_markup=when_keyboard(draft_id),
+        reply_markup=when_keyboard(draft.id, draft.token),
     )
 
 
@@ -221,8 +235,8 @@ async def _pressed_fu(
     return fu, client, msg, user
 
 
-@router.callback_query(FuCb.filter(F.action.in_({"when", "pick"})), F.message)
-async def on_draft_button(
+@router.callback_query(FuCb.filter(F.action == "when"), F.message)
+async def on_when_button(
     query: CallbackQuery,
     callback_data: FuCb,
     user: User | None,
@@ -232,35 +246,31 @@ async def on_draft_button(
     clock: Clock,
     lang: str,
 ) -> None:
-    """A quick answer to "when?", or the client picked among several matches."""
+    """A quick answer to "when?": in an hour, tomorrow, on Monday, in 3 days."""
     msg = query.message
     if user is None or not isinstance(msg, Message):
         await answer(query)
         return
-    picking = callback_data.action == "pick"
-    if not (callback_data.arg.isdigit() if picking else callback_data.arg in ASK_WHEN):
+    if callback_data.arg not in ASK_WHEN:
         await answer(query, error_text(FollowUpError("stale")), show_alert=True)
-        return  # not a button this bot made: the draft stays for the real one
-    draft = await repos.drafts.take(callback_data.id, user.id, DRAFT_KIND)
-    if draft is None:
-        await answer(query, _("Already done."))
+        return  # not a button this bot made: the question stays for the real one
+    now = clock.now()
+    taken = await repos.drafts.take(callback_data.id, user.id, DRAFT_KIND, now, callback_data.t)
+    if taken.state != ASKED:
+        await answer(query, question_closed(taken.state), show_alert=True)
         return
-    client_id = int(callback_data.arg) if picking else draft.get("client")
+    client_id = taken.payload.get("client")
     client = await accessible(repos, user, client_id) if isinstance(client_id, int) else None
     if client is None:
         await answer(query, _("This client is not in your team."), show_alert=True)
         return
     await replies.edit_markup(msg.chat.id, msg.message_id, None)
-    if callback_data.action == "pick":
-        await plan(msg.chat.id, user, client, draft["what"], repos, replies, settings, clock, lang)
-    else:
-        now = clock.now()
-        if user.awaiting == f"fuwhen:{callback_data.id}":
-            await repos.users.update(user.id, now, awaiting=None)
-        at = quick_time(callback_data.arg, user, now, settings.default_timezone)
-        await schedule_at(
-            msg.chat.id, user, client, at, draft["what"], repos, replies, settings, now, lang
-        )
+    if user.awaiting == f"fuwhen:{callback_data.id}":
+        await repos.users.update(user.id, now, awaiting=None)
+    at = quick_time(callback_data.arg, user, now, settings.default_timezone)
+    await schedule_at(
+        msg.chat.id, user, client, at, taken.payload["what"], repos, replies, settings, now, lang
+    )
     await answer(query)
 
 
@@ -293,14 +303,21 @@ async def on_next_button(
     clock: Clock,
     lang: str,
 ) -> None:
-    """The answer to "what's next?": a follow-up in 3 days, or nothing for now."""
+    """The answer to "what's next?": a follow-up in 3 days, or nothing for now; once."""
     msg = query.message
-    client = await accessible(repos, user, callback_data.id)
-    if user is None or client is None or not isinstance(msg, Message):
-        await answer(query, _("This client is not in your team."), show_alert=True)
+    if user is None or not isinstance(msg, Message):
+        await answer(query)
         return
     now = clock.now()
-    if user.awaiting == f"next:{client.id}":
+    taken = await repos.drafts.take(callback_data.id, user.id, NEXT_KIND, now, callback_data.t)
+    if taken.state != ASKED:
+        await answer(query, question_closed(taken.state), show_alert=True)
+        return
+    client = await accessible(repos, user, taken.payload.get("client"))
+    if client is None:
+        await answer(query, _("This client is not in your team."), show_alert=True)
+        return
+    if user.awaiting == f"next:{callback_data.id}":
         await repos.users.update(user.id, now, awaiting=None)
     await replies.edit_markup(msg.chat.id, msg.message_id, None)
     if callback_data.arg == "3d":
@@ -308,7 +325,7 @@ async def on_next_button(
         await schedule_at(msg.chat.id, user, client, at, "", repos, replies, settings, now, lang)
     else:
         await replies.send(
-            msg.chat.id, _("OK, no next step for «{name}» for now.").format(name=esc(client.name))
+            msg.chat.id, _("OK, no next step for “{name}” for now.").format(name=esc(client.name))
         )
     await answer(query)
 
@@ -370,7 +387,7 @@ async def on_followup_button(
             await repos.users.update(user.id, now, awaiting=f"fuat:{fu.id}")
             await replies.send(
                 msg.chat.id,
-                _("When should I remind you about «{name}»?").format(name=esc(client.name))
+                _("When should I remind you about “{name}”?").format(name=esc(client.name))
                 + "\n"
                 + date_example()
                 + (
@@ -381,9 +398,10 @@ async def on_followup_button(
             )
             await answer(query)
         elif action == "align":
-            if not (callback_data.arg.isdigit() and len(callback_data.arg) <= 11):
+            stamp = id_arg(callback_data.arg)
+            if stamp is None or stamp > 10**11:
                 raise FollowUpError("stale")  # not a timestamp this bot put on a button
-            proposed = datetime.fromtimestamp(int(callback_data.arg), tz=UTC)
+            proposed = datetime.fromtimestamp(stamp, tz=UTC)
             moved = await reschedule(repos, fu, proposed, now)
             text, _markup = confirmation(moved, client, user, settings.default_timezone, lang, now)
             await replies.edit(msg.chat.id, msg.message_id, text)
@@ -414,7 +432,7 @@ async def _end_series(
             await answer(query, _("This follow-up is already closed."))
             return
         await client_replied(repos, client, user.id, now)
-        note = _("💬 «{name}» replied: the chase is stopped.").format(name=esc(client.name))
+        note = _("💬 “{name}” replied: the chase is stopped.").format(name=esc(client.name))
         await replies.edit(msg.chat.id, msg.message_id, shown + "\n\n" + note)
         await answer(query, _("Chase stopped"))
         return
@@ -431,14 +449,15 @@ async def ask_next(
     chat_id: int, user: User, client: Client, repos: Repos, replies: Replies, now: datetime
 ) -> None:
     """After a Done: ask once what the next step with this client is."""
-    await repos.users.update(user.id, now, awaiting=f"next:{client.id}")
+    draft = await repos.drafts.add(user.id, NEXT_KIND, {"client": client.id}, now)
+    await repos.users.update(user.id, now, awaiting=f"next:{draft.id}")
     await replies.send(
         chat_id,
         _(
-            "What's next with «{name}»? Type the step with a date, e.g. "
+            "What's next with “{name}”? Type the step with a date, e.g. "
             "<code>send the contract tomorrow at 12</code>."
         ).format(name=esc(client.name)),
-        reply_markup=next_step_keyboard(client.id),
+        reply_markup=next_step_keyboard(draft.id, draft.token),
     )
 
 
@@ -452,7 +471,7 @@ async def on_reply_to_reminder(
     clock: Clock,
     lang: str,
 ) -> None:
-    """A reply to a follow-up reminder with a date («завтра в 11») reschedules it."""
+    """A reply to a follow-up reminder with a date (“завтра в 11”) reschedules it."""
     reply_to = message.reply_to_message
     assert reply_to is not None and message.text is not None
     fu = await followup_of_message(repos, message.chat.id, reply_to.message_id)
@@ -471,9 +490,10 @@ async def _awaited(message: Message, user: User | None) -> bool | dict[str, Any]
     if user is None or not user.awaiting or message.text is None or message.text.startswith("/"):
         return False
     kind, _sep, ref = user.awaiting.partition(":")
-    if kind not in ("fuwhen", "fuat", "next") or not ref.isdigit():
+    ref_id = id_arg(ref)
+    if kind not in ("fuwhen", "fuat", "next") or ref_id is None:
         return False
-    return {"asked": kind, "ref": int(ref)}
+    return {"asked": kind, "ref": ref_id}
 
 
 @router.message(F.chat.type == "private", _awaited)
@@ -501,31 +521,41 @@ async def on_awaited_text(
             await repos.users.update(user.id, now, awaiting=None)
         return
     if asked == "fuwhen":
-        at, rest = read_when(text, user, now, settings.default_timezone)
-        problem = date_problem(text, at, now)
+        found_at = read_when(text, user, now, settings.default_timezone)
+        at, rest = found_at.at, found_at.rest
+        problem = date_problem(text, found_at, now)
         if problem is not None:
             await replies.send(chat_id, problem)  # the question stays open for another try
             return
         assert at is not None
-        draft = await repos.drafts.take(ref, user.id, DRAFT_KIND)
+        taken = await repos.drafts.take(ref, user.id, DRAFT_KIND, now)
         await repos.users.update(user.id, now, awaiting=None)
-        client = await accessible(repos, user, draft.get("client")) if draft else None
-        if draft is None or client is None:
-            await replies.send(chat_id, _("Already done."))
+        client = (
+            await accessible(repos, user, taken.payload.get("client"))
+            if taken.state == ASKED
+            else None
+        )
+        if client is None:
+            await replies.send(chat_id, question_closed(taken.state))
             return
-        what = " ".join(filter(None, [draft.get("what", ""), rest]))
+        what = " ".join(filter(None, [taken.payload.get("what", ""), rest]))
         await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
         return
-    client = await accessible(repos, user, ref)
-    if client is None:
-        await repos.users.update(user.id, now, awaiting=None)
-        await replies.send(chat_id, _("This client is not in your team."))
+    found_at = read_when(text, user, now, settings.default_timezone)
+    at, what = found_at.at, found_at.rest
+    if (at is not None or found_at.error) and (
+        problem := date_problem(text, found_at, now)
+    ) is not None:
+        await replies.send(chat_id, problem)  # the question stays open for another try
         return
-    at, what = read_when(text, user, now, settings.default_timezone)
-    if at is not None and (problem := date_problem(text, at, now)) is not None:
-        await replies.send(chat_id, problem)
-        return
+    taken = await repos.drafts.take(ref, user.id, NEXT_KIND, now)
     await repos.users.update(user.id, now, awaiting=None)
+    client = (
+        await accessible(repos, user, taken.payload.get("client")) if taken.state == ASKED else None
+    )
+    if client is None:
+        await replies.send(chat_id, question_closed(taken.state))
+        return
     await repos.clients.update(
         client.id, now, next_step=(what or text)[:1000], next_step_who="us", next_step_at=at
     )
@@ -535,10 +565,28 @@ async def on_awaited_text(
     await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
 
 
-def date_problem(text: str, at: datetime | None, now: datetime) -> str | None:
-    """Why a typed date cannot be used (none found, past, too far), or None."""
+def date_problem(text: str, found: When, now: datetime) -> str | None:
+    """Why a typed date cannot be used (impossible, vague, none found, past, too far), or
+    None."""
+    at = found.at
+    if found.error == IMPOSSIBLE:
+        return (
+            _("“{bad}” is not a real date or time.").format(bad=esc(found.bad or text))
+            + " "
+            + date_example()
+        )
+    if found.error == VAGUE:
+        return (
+            _("“{bad}” is too vague: say the hour, e.g. <code>tonight at 23</code>.").format(
+                bad=esc(found.bad or text)
+            )
+            + " "
+            + date_example()
+        )
+    if found.error == TOO_FAR:
+        return error_text(FollowUpError("far"))
     if at is None:
-        return _("I did not find a date in «{text}».").format(text=esc(text)) + " " + date_example()
+        return _("I did not find a date in “{text}”.").format(text=esc(text)) + " " + date_example()
     if at <= now:
         return error_text(FollowUpError("past"))
     if at - now > MAX_AHEAD:
@@ -567,15 +615,16 @@ async def move_to_text(
             moved = await change_rule(repos, fu, found.recurrence, now)
             await replies.send(
                 chat_id,
-                _("🔁 «{name}» now repeats {rule}. Next: {when}.").format(
+                _("🔁 “{name}” now repeats {rule}. Next: {when}.").format(
                     name=esc(client.name),
                     rule=repeat_text(found.recurrence.rule, lang),
                     when=moment(moved.due_at, my_zone, lang, now),
                 ),
             )
             return True
-        at, _rest = read_when(text, user, now, settings.default_timezone)
-        problem = date_problem(text, at, now)
+        found_at = read_when(text, user, now, settings.default_timezone)
+        at = found_at.at
+        problem = date_problem(text, found_at, now)
         if problem is not None:
             await replies.send(chat_id, problem)
             return False
@@ -586,7 +635,7 @@ async def move_to_text(
         return False
     await replies.send(
         chat_id,
-        _("🗓 «{name}» moved to {when}.").format(
+        _("🗓 “{name}” moved to {when}.").format(
             name=esc(client.name),
             when=both_clocks(moved.due_at, client.timezone or my_zone, my_zone, lang, now),
         ),
@@ -594,7 +643,7 @@ async def move_to_text(
     return True
 
 
-@router.message(Command("followups"))
+@router.message(Command("followups", ignore_case=True))
 async def cmd_followups(
     message: Message,
     user: User | None,

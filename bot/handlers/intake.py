@@ -17,7 +17,7 @@ from bot.views.intake import IntakeCb, intake_keyboard, intake_text, intake_url
 router = Router(name=__name__)
 
 
-@router.message(Command("intake"), F.chat.type == "private")
+@router.message(Command("intake", ignore_case=True), F.chat.type == "private")
 async def cmd_intake(
     message: Message, user: User | None, repos: Repos, replies: Replies, settings: Settings
 ) -> None:

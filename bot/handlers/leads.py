@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -18,16 +19,29 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.handlers.common import answer, pressed_client, workspace_of
+from bot.handlers.common import (
+    Asker,
+    answer,
+    ask_context,
+    card_message,
+    continues,
+    named_client,
+    pressed_client,
+    sent_at,
+)
 from bot.i18n import pick_language
 from bot.parsing.leadtext import Contact as ParsedContact
 from bot.parsing.leadtext import LeadText, parse_lead_text
 from bot.services.accounts import current_workspace
-from bot.services.clients import client_file, leading_client
+from bot.services.align import holiday_country
+from bot.services.clients import accessible
 from bot.services.leads import (
     CALLBACK_KIND,
-    LeadInputError,
     create_lead,
+    known_client,
+    lead_from_payload,
+    lead_payload,
+    new_request,
     pass_to,
     respond,
     workspace_sla,
@@ -35,13 +49,14 @@ from bot.services.leads import (
 from bot.settings import Settings
 from bot.storage.records import Client, User, Workspace
 from bot.storage.repositories import Repos
+from bot.storage.repositories.drafts import OPEN
 from bot.telegram.outbox import Replies
-from bot.views.clients import card_keyboard, client_card
-from bot.views.common import duration, esc, local_time
+from bot.views.common import duration, esc, id_arg, local_time, question_closed
 from bot.views.leads import (
     CALL_IN_MINUTES,
     LeadCb,
     call_in_keyboard,
+    duplicate_keyboard,
     forward_offer_keyboard,
     lead_card,
     lead_example,
@@ -52,7 +67,9 @@ from bot.views.leads import (
 router = Router(name=__name__)
 
 # A forwarded message older than this was not "just received": its clock starts now.
-FRESH_FORWARD = timedelta(hours=24)
+FORWARD_KIND = "forward"
+NAME_KIND = "leadname"
+DUP_KIND = "dup"
 
 
 async def _workspace(repos: Repos, user: User | None) -> Workspace | None:
@@ -76,11 +93,11 @@ async def send_lead_card(
     await replies.send(
         chat_id,
         lead_card(client, contacts, zone=zone, now=now, sla=sla),
-        reply_markup=lead_keyboard(client.id),
+        reply_markup=lead_keyboard(client),
     )
 
 
-@router.message(Command("lead"), F.chat.type == "private")
+@router.message(Command("lead", ignore_case=True), F.chat.type == "private")
 async def cmd_lead(
     message: Message,
     command: CommandObject,
@@ -100,9 +117,17 @@ async def cmd_lead(
         return
     workspace = await _workspace(repos, user)
     assert workspace is not None  # every private user has one (see accounts.register)
-    parsed = parse_lead_text(text)
+    parsed = parse_lead_text(text, region=holiday_country(user, settings.default_timezone))
     await _create_and_show(
-        message.chat.id, parsed, user, workspace, repos, replies, settings, clock
+        message.chat.id,
+        parsed,
+        user,
+        workspace,
+        repos,
+        replies,
+        settings,
+        clock,
+        received_at=sent_at(message, clock.now()),
     )
 
 
@@ -118,30 +143,165 @@ async def _create_and_show(
     *,
     received_at: datetime | None = None,
     source: str | None = None,
+    checked: bool = False,
 ) -> Client | None:
-    """Create the lead and show its card, or explain what is missing."""
+    """Create the lead and show its card; or ask for its name, or whether it is a client the
+    team already has (same phone, e-mail or @username); or explain what is missing."""
     now = clock.now()
-    sla = workspace_sla(workspace, settings.lead_response_sla)
-    try:
-        client = await create_lead(
-            repos,
-            workspace,
-            user.id,
-            parsed,
-            now=now,
-            sla=sla,
-            received_at=received_at,
-            source=source,
-        )
-    except LeadInputError:
+    if not parsed.name and not parsed.contacts:
         await replies.send(
             chat_id,
             _("I could not find the lead's name or contact in that.") + "\n" + lead_example(),
         )
         return None
+    kept = {
+        "lead": lead_payload(parsed),
+        "received_at": received_at.timestamp() if received_at else None,
+        "source": source,
+    }
+    if not parsed.name:
+        draft = await repos.drafts.add(user.id, NAME_KIND, kept, now)
+        await repos.users.update(user.id, now, awaiting=f"{NAME_KIND}:{draft.id}")
+        await replies.send(
+            chat_id,
+            _(
+                "What is the lead's name? Type it, e.g. <code>Ivan Petrov</code>; "
+                "I keep {contacts}."
+            ).format(contacts=esc(", ".join(c.value for c in parsed.contacts))),
+        )
+        return None
+    known = None if checked else await known_client(repos, workspace.id, parsed)
+    if known is not None:
+        draft = await repos.drafts.add(user.id, DUP_KIND, {**kept, "client": known.id}, now)
+        await replies.send(
+            chat_id,
+            _(
+                "“{name}” has the same contact as your client “{client}”. Is it them writing "
+                "again, or a new client?"
+            ).format(name=esc(parsed.name), client=esc(known.name)),
+            reply_markup=duplicate_keyboard(draft.id, draft.token, known.name),
+        )
+        return None
+    sla = workspace_sla(workspace, settings.lead_response_sla)
+    client = await create_lead(
+        repos, workspace, user.id, parsed, now=now, sla=sla, received_at=received_at, source=source
+    )
     zone = user.timezone or settings.default_timezone
     await send_lead_card(replies, repos, chat_id, client, zone=zone, now=now, sla=sla)
     return client
+
+
+def _kept_lead(payload: dict[str, Any]) -> tuple[LeadText, datetime | None, str | None]:
+    """A lead kept in a question's payload: the text, when it was received, its source."""
+    stamp = payload.get("received_at")
+    received = datetime.fromtimestamp(stamp, tz=UTC) if isinstance(stamp, int | float) else None
+    source = payload.get("source")
+    return lead_from_payload(payload["lead"]), received, source if isinstance(source, str) else None
+
+
+def _asked_name(message: Message, user: User | None) -> bool | dict[str, Any]:
+    """Text answering "what is the lead's name?"."""
+    if user is None or not user.awaiting or not message.text or message.text.startswith("/"):
+        return False
+    kind, _sep, ref = user.awaiting.partition(":")
+    ref_id = id_arg(ref)
+    return {"draft_id": ref_id} if kind == NAME_KIND and ref_id is not None else False
+
+
+@router.message(F.chat.type == "private", _asked_name)
+async def on_lead_name(
+    message: Message,
+    draft_id: int,
+    user: User,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """The lead's name, typed after the bot asked for it: the lead is recorded under it."""
+    assert message.text is not None
+    name = " ".join(message.text.split())[:200]
+    now = clock.now()
+    if not any(ch.isalpha() for ch in name):
+        await replies.send(
+            message.chat.id, _("A name needs letters, e.g. <code>Ivan Petrov</code>.")
+        )
+        return
+    taken = await repos.drafts.take(draft_id, user.id, NAME_KIND, now)
+    await repos.users.update(user.id, now, awaiting=None)
+    workspace = await _workspace(repos, user)
+    if taken.state != OPEN or workspace is None:
+        await replies.send(message.chat.id, question_closed(taken.state))
+        return
+    parsed, received, source = _kept_lead(taken.payload)
+    await _create_and_show(
+        message.chat.id,
+        LeadText(name, parsed.contacts, parsed.note),
+        user,
+        workspace,
+        repos,
+        replies,
+        settings,
+        clock,
+        received_at=received,
+        source=source,
+    )
+
+
+@router.callback_query(LeadCb.filter(F.action.in_({"dupsame", "dupnew"})), F.message)
+async def on_duplicate_choice(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """The same person as a known client (log the request, restart the answer clock), or a
+    new client after all."""
+    msg = query.message
+    assert isinstance(msg, Message)
+    now = clock.now()
+    if user is None:
+        await answer(query)
+        return
+    taken = await repos.drafts.take(
+        callback_data.client_id, user.id, DUP_KIND, now, callback_data.arg
+    )
+    if taken.state != OPEN:
+        await answer(query, question_closed(taken.state), show_alert=True)
+        return
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    parsed, received, source = _kept_lead(taken.payload)
+    workspace = await _workspace(repos, user)
+    known = await accessible(repos, user, taken.payload.get("client"))
+    if workspace is None:
+        await answer(query)
+        return
+    if callback_data.action == "dupnew" or known is None:
+        await _create_and_show(
+            msg.chat.id,
+            parsed,
+            user,
+            workspace,
+            repos,
+            replies,
+            settings,
+            clock,
+            received_at=received,
+            source=source,
+            checked=True,
+        )
+        await answer(query)
+        return
+    sla = workspace_sla(workspace, settings.lead_response_sla)
+    client = await new_request(
+        repos, workspace, known, parsed, now=now, sla=sla, received_at=received, source=source
+    )
+    zone = user.timezone or settings.default_timezone
+    await send_lead_card(replies, repos, msg.chat.id, client, zone=zone, now=now, sla=sla)
+    await answer(query)
 
 
 def _origin_name(message: Message) -> tuple[str, str | None, datetime | None]:
@@ -166,9 +326,9 @@ async def on_forward(
 ) -> None:
     """Offer to turn a forwarded client message into a lead; the message is kept as a draft."""
     name, username, sent_at = _origin_name(message)
-    draft_id = await repos.drafts.add(
+    draft = await repos.drafts.add(
         user.id,
-        "forward",
+        FORWARD_KIND,
         {
             "name": name,
             "username": username,
@@ -180,7 +340,7 @@ async def on_forward(
     await replies.send(
         message.chat.id,
         _("Make a lead of this message from {name}?").format(name=esc(name or _("a client"))),
-        reply_markup=forward_offer_keyboard(draft_id),
+        reply_markup=forward_offer_keyboard(draft.id, draft.token),
         reply_to=message.message_id,
     )
 
@@ -198,14 +358,17 @@ async def on_forward_choice(
     """Create the lead from the kept forward; taking the draft makes a second tap a no-op."""
     msg = query.message
     assert isinstance(msg, Message)
-    draft = await repos.drafts.take(callback_data.client_id, user.id, "forward")
+    taken = await repos.drafts.take(
+        callback_data.client_id, user.id, FORWARD_KIND, clock.now(), callback_data.arg
+    )
+    if taken.state != OPEN:
+        await answer(query, question_closed(taken.state), show_alert=True)
+        return
     await replies.edit_markup(msg.chat.id, msg.message_id, None)
-    if draft is None and callback_data.action == "fwd":
-        await answer(query, _("This lead is already recorded."))
+    if callback_data.action == "nofwd":
+        await answer(query, _("OK, not a lead."))
         return
-    if draft is None or callback_data.action == "nofwd":
-        await answer(query)
-        return
+    draft = taken.payload
     workspace = await _workspace(repos, user)
     assert workspace is not None
     body = str(draft.get("text") or "")
@@ -216,8 +379,9 @@ async def on_forward_choice(
         contacts = (ParsedContact("username", username), *contacts)
     lead = LeadText(str(draft.get("name") or "") or parsed.name, contacts, body.strip())
     now = clock.now()
+    # Received when the client wrote it: a forward of an old message has waited that long.
     sent_at = datetime.fromtimestamp(draft["sent_at"], tz=UTC) if draft.get("sent_at") else None
-    received = sent_at if sent_at and now - sent_at < FRESH_FORWARD else now
+    received = sent_at or now
     await _create_and_show(
         msg.chat.id,
         lead,
@@ -228,25 +392,26 @@ async def on_forward_choice(
         settings,
         clock,
         received_at=min(received, now),
-        source=_("forwarded message"),
+        source="forward",
     )
     await answer(query)
 
 
-@router.message(Command("call"))
+@router.message(Command("call", ignore_case=True))
 async def cmd_call(
     message: Message,
     command: CommandObject,
     user: User | None,
     repos: Repos,
     replies: Replies,
+    settings: Settings,
     clock: Clock,
+    lang: str,
 ) -> None:
     """Log an outgoing call to a client; it answers their lead if it was waiting."""
-    asking = await workspace_of(repos, user, replies, message.chat.id)
-    if asking is None:
+    asker = await ask_context(message.chat.id, user, repos, replies, settings, clock, lang, message)
+    if asker is None:
         return
-    user, workspace, _role = asking
     text = (command.args or "").strip()
     if not text:
         await replies.send(
@@ -254,18 +419,21 @@ async def cmd_call(
             _("Whom did you call? Example: <code>/call Ivan Petrov agreed on a brief</code>"),
         )
         return
-    found, unique, summary = await leading_client(repos, workspace.id, text)
-    if not unique:
-        await replies.send(
-            message.chat.id,
-            _("I did not find a client in «{text}». /clients lists them.").format(text=esc(text)),
-        )
-        return
-    result = await respond(repos, found[0], user.id, clock.now(), kind="call", summary=summary)
-    reply = _("📞 Call with «{name}» logged.").format(name=esc(found[0].name))
+    named = await named_client(asker, text, command="call")
+    if named is not None:
+        await log_call(asker, *named)
+
+
+@continues("call")
+async def log_call(asker: Asker, client: Client, summary: str) -> None:
+    """/call once its client is known: the call is logged, a waiting lead is answered."""
+    result = await respond(
+        asker.repos, client, asker.user.id, asker.at(), kind="call", summary=summary
+    )
+    reply = _("📞 Call with “{name}” logged.").format(name=esc(client.name))
     if result.first and result.waited is not None:
         reply += " " + _("The lead was answered in {time}.").format(time=duration(result.waited))
-    await replies.send(message.chat.id, reply)
+    await asker.replies.send(asker.chat_id, reply)
 
 
 @router.callback_query(LeadCb.filter(F.action == "ans"), F.message)
@@ -295,17 +463,10 @@ async def on_answered(
     result = await respond(repos, client, user.id, clock.now())
     if callback_data.arg == "card":
         # Pressed on a /client card: redraw that card, not the lead card.
-        await replies.edit(
-            msg.chat.id,
-            msg.message_id,
-            client_card(
-                await client_file(repos, result.client),
-                user.timezone or settings.default_timezone,
-                clock.now(),
-                lang,
-            ),
-            reply_markup=card_keyboard(result.client),
+        text, markup = await card_message(
+            repos, result.client, user, settings.default_timezone, clock.now(), lang
         )
+        await replies.edit(msg.chat.id, msg.message_id, text, reply_markup=markup)
         await answer(query, _("Answer recorded"))
         return
     workspace = await repos.workspaces.get(client.workspace_id)
@@ -338,7 +499,7 @@ async def on_lead_menu(
     if callback_data.action == "call":
         markup = call_in_keyboard(client.id)
     elif callback_data.action == "card":
-        markup = lead_keyboard(client.id)
+        markup = lead_keyboard(client)
     else:
         members = [
             m for m in await repos.workspaces.members(client.workspace_id) if m.user_id != user.id
@@ -380,10 +541,10 @@ async def on_call_in(
     await repos.reminders.add(
         client.workspace_id, CALLBACK_KIND, due, now=now, client_id=client.id, user_id=user.id
     )
-    await replies.edit_markup(msg.chat.id, msg.message_id, lead_keyboard(client.id))
+    await replies.edit_markup(msg.chat.id, msg.message_id, lead_keyboard(client))
     await replies.send(
         msg.chat.id,
-        _("📞 I'll remind you to call «{name}» at {time}.").format(
+        _("📞 I'll remind you to call “{name}” at {time}.").format(
             name=esc(client.name),
             time=local_time(due, user.timezone or settings.default_timezone, now),
         ),
@@ -406,9 +567,13 @@ async def on_pass_to(
     if pressed is None:
         return
     client, msg, user = pressed
-    colleague_id = int(callback_data.arg) if callback_data.arg.lstrip("-").isdigit() else 0
+    colleague_id = id_arg(callback_data.arg) or 0
     if await repos.workspaces.membership(client.workspace_id, colleague_id) is None:
         await answer(query, _("That person is not in your team any more."), show_alert=True)
+        return
+    if client.owner_id == colleague_id:
+        # A double tap, or a second press on an old list: passed once, sent once.
+        await answer(query, _("Already passed to them."))
         return
     now = clock.now()
     client = await pass_to(repos, client, colleague_id, now)
@@ -418,7 +583,7 @@ async def on_pass_to(
     await replies.edit_markup(msg.chat.id, msg.message_id, None)
     await replies.send(
         msg.chat.id,
-        _("➡️ Lead «{name}» passed to {who}.").format(
+        _("➡️ Lead “{name}” passed to {who}.").format(
             name=esc(client.name), who=esc(colleague.display_name)
         ),
     )
@@ -449,4 +614,10 @@ async def _send_passed_card(
             now=now,
             sla=workspace_sla(workspace, settings.lead_response_sla),
         )
-        await replies.send(colleague.id, text, reply_markup=lead_keyboard(client.id))
+        await replies.send(
+            colleague.id,
+            text,
+            reply_markup=lead_keyboard(client),
+            on_behalf_of=by.id,
+            client_id=client.id,
+        )

@@ -29,7 +29,7 @@ router.message.filter(F.chat.type == "private")
 router.callback_query.filter(F.message.chat.type == "private")
 
 
-@router.message(Command("settings"))
+@router.message(Command("settings", ignore_case=True))
 async def cmd_settings(
     message: Message, user: User, replies: Replies, settings: Settings, clock: Clock, lang: str
 ) -> None:
@@ -37,7 +37,7 @@ async def cmd_settings(
     await replies.send(
         message.chat.id,
         settings_text(user, lang, settings.default_timezone, clock),
-        reply_markup=settings_keyboard(user),
+        reply_markup=settings_keyboard(user, settings.default_timezone),
     )
 
 
@@ -107,6 +107,6 @@ async def on_settings_button(
             chat_id,
             message_id,
             settings_text(user, lang, settings.default_timezone, clock),
-            reply_markup=settings_keyboard(user),
+            reply_markup=settings_keyboard(user, settings.default_timezone),
         )
         await answer(query, _("Saved"))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
+from bot.handlers.common import team_name
+from bot.i18n import pick_language, speaking
 from bot.services.accounts import INVITE_PREFIX, current_workspace, join
 from bot.services.leads import workspace_sla
 from bot.settings import Settings
@@ -20,7 +23,7 @@ from bot.views.start import greeting, zone_keyboard, zone_prompt
 router = Router(name=__name__)
 
 
-@router.message(CommandStart(), F.chat.type == "private")
+@router.message(CommandStart(ignore_case=True), F.chat.type == "private")
 async def cmd_start(
     message: Message,
     command: CommandObject,
@@ -30,6 +33,7 @@ async def cmd_start(
     settings: Settings,
     clock: Clock,
     lang: str,
+    i18n: I18n,
 ) -> None:
     """Greet, join by invite if the link carries one, and ask for the time zone."""
     chat_id = message.chat.id
@@ -45,16 +49,31 @@ async def cmd_start(
                 ),
             )
         elif result.joined:
+            team = esc(await team_name(repos, result.workspace))
             await replies.send(
                 chat_id,
                 _(
-                    "✅ You joined the team «{team}». Its clients and leads are now yours too."
-                ).format(team=esc(result.workspace.name)),
+                    "✅ You joined the team “{team}”: its clients are in your search now, and "
+                    "new leads go there. /team switches between your teams."
+                ).format(team=team),
             )
+            # The owner hears who joined (in their own language, whatever the newcomer's).
+            owner = await repos.users.get(result.workspace.owner_id)
+            if owner is not None and owner.id != user.id:
+                with speaking(i18n, pick_language(owner, None, settings.default_language)):
+                    await replies.send(
+                        owner.id,
+                        _("👋 {who} joined the team “{team}”. /team shows everyone.").format(
+                            who=esc(user.display_name),
+                            team=esc(await team_name(repos, result.workspace)),
+                        ),
+                    )
         else:
             await replies.send(
                 chat_id,
-                _("You are already in the team «{team}».").format(team=esc(result.workspace.name)),
+                _("You are already in the team “{team}”.").format(
+                    team=esc(await team_name(repos, result.workspace))
+                ),
             )
     user = await repos.users.get(user.id) or user  # joining may have switched the team
     found = await current_workspace(repos, user)

@@ -1,60 +1,186 @@
-"""Team settings: /invite (a colleague's join link), /sla (lead response time), /silent."""
+"""The team: /team (teams, members, roles, renaming), /invite, /sla and /silent."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.handlers.common import managed_workspace, workspace_of
-from bot.services.accounts import CAN_INVITE, invite_link
+from bot.clock import Clock
+from bot.handlers.common import answer, managed_workspace, team_name, team_names, workspace_of
+from bot.parsing.durations import parse_count, parse_duration
+from bot.services.accounts import (
+    CAN_MANAGE,
+    TeamError,
+    invite_link,
+    remove_member,
+    set_role,
+    switch_team,
+)
 from bot.services.leads import workspace_sla
 from bot.settings import Settings
-from bot.storage.records import User
+from bot.storage.records import User, Workspace
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
 from bot.views.common import duration, esc
+from bot.views.team import TeamCb, confirm_remove_keyboard, team_keyboard, team_text
 
 router = Router(name=__name__)
 
+MAX_SILENT_DAYS = 365
+MAX_SLA = timedelta(hours=24)
 
-@router.message(Command("invite"))
-async def cmd_invite(
-    message: Message, user: User | None, repos: Repos, replies: Replies, bot_username: str
+
+async def team_view(
+    repos: Repos, user: User, workspace: Workspace, role: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/team for this person, as text and buttons."""
+    teams = await repos.workspaces.of_user(user.id)
+    names = await team_names(repos, [w for w, _role in teams])
+    members = await repos.workspaces.members(workspace.id)
+    people = await repos.users.many([m.user_id for m in members])
+    text = team_text(workspace, teams, names, members, people)
+    markup = team_keyboard(workspace, teams, names, members, people, user.id, role)
+    return text, markup
+
+
+def team_error(exc: TeamError) -> str:
+    """One clear message per refused team change."""
+    return {
+        "owner_only": _("Only the team's owner can do that."),
+        "not_member": _("That person is not in the team any more."),
+        "not_allowed": _("That change is not allowed: the owner always stays in the team."),
+    }.get(exc.code, _("That change is not allowed."))
+
+
+@router.message(Command("team", ignore_case=True))
+async def cmd_team(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
 ) -> None:
-    """Show the invite link to owners and managers."""
+    """Your teams and the current one's members; `/team name …` renames it (owner, admins)."""
     asking = await workspace_of(repos, user, replies, message.chat.id)
     if asking is None:
         return
-    _user, workspace, role = asking
-    if role not in CAN_INVITE:
+    user, workspace, role = asking
+    args = (command.args or "").strip()
+    head, _sep, rest = args.partition(" ")
+    if head.lower() in ("name", "rename", "название", "имя"):
+        if role not in CAN_MANAGE:
+            await replies.send(message.chat.id, team_error(TeamError("owner_only")))
+            return
+        name = " ".join(rest.split())[:100]
+        if not name:
+            await replies.send(
+                message.chat.id, _("Which name? Example: <code>/team name Digital Agency</code>")
+            )
+            return
+        await repos.workspaces.rename(workspace.id, name)
+        workspace = await repos.workspaces.get(workspace.id) or workspace
+        await replies.send(
+            message.chat.id, _("✅ The team is now called “{team}”.").format(team=esc(name))
+        )
+    elif args:
         await replies.send(
             message.chat.id,
-            _("Only the owner or a manager of «{team}» can invite people.").format(
-                team=esc(workspace.name)
-            ),
+            _("/team shows your teams; <code>/team name Digital Agency</code> renames this one."),
         )
+        return
+    text, markup = await team_view(repos, user, workspace, role)
+    await replies.send(message.chat.id, text, reply_markup=markup)
+
+
+@router.callback_query(TeamCb.filter(), F.message)
+async def on_team_button(
+    query: CallbackQuery,
+    callback_data: TeamCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    """Switch team, change a role, remove a member (after a confirmation): checked each press."""
+    msg = query.message
+    assert isinstance(msg, Message)
+    membership = (
+        await repos.workspaces.membership(callback_data.ws, user.id) if user is not None else None
+    )
+    workspace = await repos.workspaces.get(callback_data.ws)
+    if user is None or membership is None or workspace is None:
+        await answer(query, _("You are not in this team."), show_alert=True)
+        return
+    now, action, role = clock.now(), callback_data.action, membership.role
+    try:
+        if action == "switch":
+            workspace = await switch_team(repos, user, workspace.id, now)
+            await answer(
+                query, _("Now working in “{team}”.").format(team=await team_name(repos, workspace))
+            )
+        elif action in ("admin", "manager"):
+            await set_role(repos, workspace, user.id, callback_data.user, action)
+            await answer(query, _("Done."))
+        elif action == "remove":
+            if role not in CAN_MANAGE:
+                raise TeamError("owner_only")
+            await replies.edit_markup(
+                msg.chat.id,
+                msg.message_id,
+                confirm_remove_keyboard(workspace.id, callback_data.user),
+            )
+            await answer(query, _("Remove this person from the team? Their clients become yours."))
+            return
+        elif action == "removeok":
+            await remove_member(repos, workspace, user.id, role, callback_data.user)
+            gone = await repos.users.get(callback_data.user)
+            if gone is not None:
+                await replies.send(
+                    gone.id,
+                    _("You are no longer in the team “{team}”.").format(
+                        team=esc(await team_name(repos, workspace))
+                    ),
+                )
+            await answer(query, _("Removed."))
+        else:
+            await answer(query)
+    except TeamError as exc:
+        await answer(query, team_error(exc), show_alert=True)
+        return
+    user = await repos.users.get(user.id) or user
+    found = await repos.workspaces.of_user(user.id)
+    current = next((w for w, _r in found if w.id == user.current_workspace_id), workspace)
+    my_role = next((r for w, r in found if w.id == current.id), role)
+    text, markup = await team_view(repos, user, current, my_role)
+    await replies.edit(msg.chat.id, msg.message_id, text, reply_markup=markup)
+
+
+@router.message(Command("invite", ignore_case=True))
+async def cmd_invite(
+    message: Message, user: User | None, repos: Repos, replies: Replies, bot_username: str
+) -> None:
+    """The join link, for the owner and admins."""
+    workspace = await managed_workspace(repos, user, replies, message.chat.id)
+    if workspace is None:
         return
     await replies.send(
         message.chat.id,
         _(
-            "Send this link to a colleague. Opening it adds them to the team «{team}» as a "
+            "Send this link to a colleague. Opening it adds them to the team “{team}” as a "
             "manager:\n{link}"
-        ).format(team=esc(workspace.name), link=invite_link(bot_username, workspace)),
+        ).format(
+            team=esc(await team_name(repos, workspace)),
+            link=invite_link(bot_username, workspace),
+        ),
     )
 
 
-MAX_SILENT_DAYS = 365
-
-
-MAX_SLA_MINUTES = 24 * 60
-
-
-@router.message(Command("sla"))
+@router.message(Command("sla", ignore_case=True))
 async def cmd_sla(
     message: Message,
     command: CommandObject,
@@ -63,38 +189,44 @@ async def cmd_sla(
     replies: Replies,
     settings: Settings,
 ) -> None:
-    """Show or set how long a lead may wait: `/sla 10`, `/sla default`."""
-    workspace = await managed_workspace(repos, user, replies, message.chat.id)
+    """Show how long a lead may wait; the owner and admins set it: `/sla 10`, `/sla default`."""
+    arg = (command.args or "").strip().lower()
+    if arg:
+        workspace = await managed_workspace(repos, user, replies, message.chat.id)
+    else:
+        asking = await workspace_of(repos, user, replies, message.chat.id)
+        workspace = asking[1] if asking else None
     if workspace is None:
         return
-    arg = (command.args or "").strip().lower()
     if arg in ("default", "сброс", "по умолчанию"):
         await repos.workspaces.set_lead_sla(workspace.id, None)
         sla = settings.lead_response_sla
     elif arg:
-        if not arg.isdigit() or not 1 <= int(arg) <= MAX_SLA_MINUTES:
+        given = parse_duration(arg, maximum=MAX_SLA)
+        if given is None or given < timedelta(minutes=1):
             await replies.send(
                 message.chat.id,
                 _(
-                    "Give the minutes a lead may wait, from 1 to 1440: <code>/sla 10</code>; "
+                    "Give how long a lead may wait, from 1 minute to 24 hours: "
+                    "<code>/sla 10</code>, <code>/sla 10 минут</code>, <code>/sla 1.5 h</code>; "
                     "<code>/sla default</code> goes back to {default}."
                 ).format(default=duration(settings.lead_response_sla)),
             )
             return
-        await repos.workspaces.set_lead_sla(workspace.id, int(arg) * 60)
-        sla = timedelta(minutes=int(arg))
+        await repos.workspaces.set_lead_sla(workspace.id, int(given.total_seconds()))
+        sla = given
     else:
         sla = workspace_sla(workspace, settings.lead_response_sla)
     await replies.send(
         message.chat.id,
         _(
-            "A new lead of «{team}» may wait {sla} for an answer; then I ping its owner, "
+            "A new lead of “{team}” may wait {sla} for an answer; then I ping its owner, "
             "and after twice that the team's owner. New leads use this; /sla 10 changes it."
-        ).format(team=esc(workspace.name), sla=duration(sla)),
+        ).format(team=esc(await team_name(repos, workspace)), sla=duration(sla)),
     )
 
 
-@router.message(Command("silent"))
+@router.message(Command("silent", ignore_case=True))
 async def cmd_silent(
     message: Message,
     command: CommandObject,
@@ -102,28 +234,33 @@ async def cmd_silent(
     repos: Repos,
     replies: Replies,
 ) -> None:
-    """Show or set after how many days without a touch a client is "silent": `/silent 14`."""
-    workspace = await managed_workspace(repos, user, replies, message.chat.id)
+    """Show after how many days without a touch a client is "silent"; `/silent 14` sets it."""
+    arg = (command.args or "").strip()
+    if arg:
+        workspace = await managed_workspace(repos, user, replies, message.chat.id)
+    else:
+        asking = await workspace_of(repos, user, replies, message.chat.id)
+        workspace = asking[1] if asking else None
     if workspace is None:
         return
-    arg = (command.args or "").strip()
     days = workspace.silent_days
     if arg:
-        if not arg.isdigit() or not 1 <= int(arg) <= MAX_SILENT_DAYS:
+        given = parse_count(arg, maximum=MAX_SILENT_DAYS)
+        if given is None:
             await replies.send(
                 message.chat.id,
                 _("Give the days without a touch, from 1 to 365: <code>/silent 14</code>"),
             )
             return
-        days = int(arg)
+        days = given
         await repos.workspaces.set_silent_days(workspace.id, days)
     await replies.send(
         message.chat.id,
         ngettext(
-            "In «{team}», a client with no touch for {n} day is silent: the morning digest "
+            "In “{team}”, a client with no touch for {n} day is silent: the morning digest "
             "lists them. /silent 14 changes it.",
-            "In «{team}», a client with no touch for {n} days is silent: the morning digest "
+            "In “{team}”, a client with no touch for {n} days is silent: the morning digest "
             "lists them. /silent 14 changes it.",
             days,
-        ).format(team=esc(workspace.name), n=days),
+        ).format(team=esc(await team_name(repos, workspace)), n=days),
     )

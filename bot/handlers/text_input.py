@@ -7,13 +7,14 @@ import re
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.types import Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
 
 from bot.clock import Clock
+from bot.handlers.common import answer
 from bot.parsing.timezones import describe_zone, parse_timezone, timezone_from_location
-from bot.parsing.worktime import parse_hours, parse_quiet, window_text
+from bot.parsing.worktime import OVERNIGHT, parse_quiet, read_hours, window_text
 from bot.services.clients import accessible
 from bot.storage.records import User
 from bot.storage.repositories import Repos
@@ -59,7 +60,7 @@ async def _client_zone(
         await replies.send(
             message.chat.id,
             _(
-                "I don't know the time zone «{text}». Type a city (<i>Алматы</i>), an offset "
+                "I don't know the time zone “{text}”. Type a city (<i>Алматы</i>), an offset "
                 "(<i>UTC+5</i>) or a zone (<i>Asia/Almaty</i>)."
             ).format(text=esc(text)),
         )
@@ -68,7 +69,7 @@ async def _client_zone(
     await repos.users.update(user.id, clock.now(), awaiting=None)
     await replies.send(
         message.chat.id,
-        _("✅ «{name}» is in {zone}.").format(
+        _("✅ “{name}” is in {zone}.").format(
             name=esc(client.name), zone=zone_text(guess.zone, lang, clock.now())
         ),
     )
@@ -102,12 +103,21 @@ async def on_text(
     text = message.text.strip()
     chat_id = message.chat.id
     if user.awaiting == "work":
-        hours = parse_hours(text, user.work_days)
+        hours, why = read_hours(text, user.work_days)
+        if hours is None and why == OVERNIGHT:
+            await replies.send(
+                chat_id,
+                _(
+                    "Working hours end on the day they start, e.g. <code>пн-пт 10-19</code>. "
+                    "For hours when I keep quiet, open /settings → 🌙 Quiet hours."
+                ),
+            )
+            return
         if hours is None:
             await replies.send(
                 chat_id,
                 _(
-                    "I did not understand «{text}» as working hours. Examples: "
+                    "I did not understand “{text}” as working hours. Examples: "
                     "<code>пн-пт 10-19</code>, <code>mon-sat 9:30-18:00</code>, <code>10-19</code>."
                 ).format(text=esc(text)),
             )
@@ -130,7 +140,7 @@ async def on_text(
             await replies.send(
                 chat_id,
                 _(
-                    "I did not understand «{text}» as quiet hours. Examples: <code>22-8</code>, "
+                    "I did not understand “{text}” as quiet hours. Examples: <code>22-8</code>, "
                     "<code>23:00-07:30</code>, or <code>off</code>."
                 ).format(text=esc(text)),
             )
@@ -165,14 +175,14 @@ async def on_text(
             kb.adjust(1)
             await replies.send(
                 chat_id,
-                _("I don't know «{text}». Did you mean one of these?").format(text=esc(text)),
+                _("I don't know “{text}”. Did you mean one of these?").format(text=esc(text)),
                 reply_markup=kb.as_markup(resize_keyboard=True, one_time_keyboard=True),
             )
             return
         await replies.send(
             chat_id,
             _(
-                "I don't know the time zone «{text}». Type a city (<i>Москва</i>, "
+                "I don't know the time zone “{text}”. Type a city (<i>Москва</i>, "
                 "<i>New York</i>), an offset (<i>UTC+3</i>) or a zone (<i>Europe/Berlin</i>), "
                 "or share your location."
             ).format(text=esc(text)),
@@ -183,3 +193,34 @@ async def on_text(
         chat_id,
         _("I did not understand that. /help lists the commands, each with an example."),
     )
+
+
+@router.message(F.text.startswith("/"))
+async def on_unknown_command(message: Message, replies: Replies) -> None:
+    """A command no router knows: one line pointing to /help."""
+    assert message.text is not None
+    command = message.text.split(maxsplit=1)[0].partition("@")[0]
+    await replies.send(
+        message.chat.id,
+        _("I don't know the command {command}. /help lists them, each with an example.").format(
+            command=esc(command[:40])
+        ),
+    )
+
+
+@router.message()
+async def on_other_message(message: Message, replies: Replies) -> None:
+    """A photo, voice note, file or sticker: say what Nudge reads instead."""
+    await replies.send(
+        message.chat.id,
+        _(
+            "I read text, commands, forwarded messages and shared locations. Photos, voice "
+            "notes, files and stickers I can't read: type it, or forward the client's text."
+        ),
+    )
+
+
+@router.callback_query()
+async def on_unknown_button(query: CallbackQuery) -> None:
+    """A button no router took (an old or crafted one): answer it, so the spinner stops."""
+    await answer(query, _("This button no longer works."))

@@ -9,13 +9,18 @@ The text is usually comma/semicolon/newline separated ("Иван Петров, +
    by a placeholder;
 2. the remaining text is cut into fragments at separators ("," ";" newline "|", a spaced dash,
    a sentence end) and at the placeholders.  The first fragment with real words is the name; all
-   later fragments, in order and with their separators, are the note.
+   later fragments, in order and with their separators, are the note.  A name always has a
+   letter and is no contact: when the first fragment has none ("🦄🦄🦄", "12345", "@uni"), the
+   name is "" (never None), the fragment goes to the note, and the caller asks for a name.
+
+Work is linear in the text: phones are checked within a fixed budget (bot.parsing.phones), and
+stray brackets/quotes are stripped run by run; a 4 KB text takes 1–3 ms (bench/parse.py).
 
 Normalisation of contacts:
-* phone: Russian 8XXXXXXXXXX / 7XXXXXXXXXX / 9XXXXXXXXX (and a 10-digit Moscow-style number
-  written with an area code, "(495) 123-45-67") become +7XXXXXXXXXX; a number written with "+"
-  keeps its country code and is reduced to "+" and digits.  Anything else (a budget, a year,
-  an INN, a card number, a foreign number without "+") is not a phone and stays in the note;
+* phone: E.164 ("+79991234567"), read and validated by `phonenumbers` in the manager's region
+  (`region`, default RU) — see bot.parsing.phones for what is kept by hand on top of the library.
+  A budget, a year, an INN, a card number or a foreign number without "+" is not a phone and stays
+  in the note;
 * email: lowercased;
 * username: "@name" as typed (Telegram usernames are case-insensitive, case is kept for
   display; duplicates are detected case-insensitively);
@@ -28,6 +33,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from bot.parsing.phones import DEFAULT_REGION, find_phones, normalize_phone
 
 MAX_NAME_LEN = 200
 # A first fragment longer than this is a sentence from a forwarded message, not a name.
@@ -45,7 +52,12 @@ class Contact:
 
 @dataclass(frozen=True)
 class LeadText:
-    """The parts of a lead text: name ("" if none), contacts in text order, note ("" if none)."""
+    """The parts of a lead text: name, contacts in text order, note ("" if none).
+
+    name is "" (never None) when the text has none the caller could use: no name at all, or a
+    first part without a letter ("🦄🦄🦄", "12345", "!!!") or made of contact-like words ("@uni");
+    the caller then asks for a name. A non-empty name always has a letter.
+    """
 
     name: str
     contacts: tuple[Contact, ...]
@@ -70,12 +82,6 @@ _DOMAIN = re.compile(
     re.IGNORECASE,
 )
 _USERNAME = re.compile(r"(?<![\w@.])@([A-Za-z0-9_]{5,32})(?!\w)")
-# A run of digits with phone separators; validated and trimmed token by token afterwards.
-_PHONE_RUN = re.compile(r"(?<![\w+])\+?\(?[0-9][0-9 \t\u00a0().\-\u2010-\u2015]*[0-9]")
-# "1 500 000" style amounts: never a phone, even when the digit count happens to fit.
-_THOUSANDS = re.compile(r"[0-9]{1,3}(?:[ \u00a0][0-9]{3})+")
-# Area code + 3-2-2 grouping: "495 123-45-67" is a Moscow number, "7707083893" is an INN.
-_GROUPED_10 = re.compile(r"\(?[0-9]{3}\)?[^0-9]+[0-9]{3}[^0-9]+[0-9]{2}[^0-9]+[0-9]{2}")
 _TME_USER = re.compile(
     r"(?:https?://)?(?:www\.)?(?:t|telegram)\.me/@?([A-Za-z0-9_]{5,32})/?", re.IGNORECASE
 )
@@ -85,60 +91,7 @@ _TME_RESERVED = frozenset(
     "joinchat addstickers addemoji addtheme addlist share proxy socks login setlanguage invoice "
     "boost contact".split()
 )
-_PHONE_MAX_TOKENS = 12
 _URL_TRAILING = ".,;:!?…'\"»”’"
-
-
-def _phone_value(raw: str) -> str | None:
-    """Normalized phone for a digit run, or None if it is not a phone."""
-    digits = re.sub(r"[^0-9]", "", raw)
-    if raw.startswith("+") and len(digits) == 11 and digits.startswith("89"):
-        return "+7" + digits[1:]  # "+8 999 …" is a common slip for +7: +89 is not a country code
-    if raw.startswith("+"):
-        if digits[:1] in ("7", "1"):
-            # Russia/Kazakhstan and NANP numbers have exactly 11 digits with the country code.
-            return "+" + digits if len(digits) == 11 else None
-        return "+" + digits if 10 <= len(digits) <= 15 else None
-    if _THOUSANDS.fullmatch(raw):
-        return None
-    if len(digits) == 11 and digits[0] in "78":
-        return "+7" + digits[1:]
-    if len(digits) == 10 and digits[0] == "9":
-        return "+7" + digits
-    if len(digits) == 10 and digits[0] in "348" and _GROUPED_10.fullmatch(raw):
-        return "+7" + digits
-    return None
-
-
-def _trim_phone(raw: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink [start, end) of raw so it starts at "+", "(" or a digit and ends at a digit."""
-    while start < end and raw[start] not in "+(0123456789":
-        start += 1
-    while end > start and not raw[end - 1].isdigit():
-        end -= 1
-    return start, end
-
-
-def _phones_in_run(run: str) -> list[tuple[int, int, str]]:
-    """Phones inside one digit run: the longest valid token range, leftmost first."""
-    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", run)]
-    found: list[tuple[int, int, str]] = []
-    first = 0
-    # A run can glue a phone to a neighbouring number ("2024 89991234567", "+7 999 123 45 67
-    # 10 страниц"), so try every token range, longest first, instead of the whole run only.
-    while first < len(tokens):
-        # No phone spans more than _PHONE_MAX_TOKENS pieces ("+7 ( 999 ) 123 - 45 - 67"); the
-        # cap keeps a long list of numbers linear instead of quadratic.
-        for last in range(min(len(tokens), first + _PHONE_MAX_TOKENS), first, -1):
-            start, end = _trim_phone(run, tokens[first][0], tokens[last - 1][1])
-            value = _phone_value(run[start:end]) if start < end else None
-            if value:
-                found.append((start, end, value))
-                first = last
-                break
-        else:
-            first += 1
-    return found
 
 
 def _trim_link(text: str, start: int, end: int) -> int:
@@ -154,18 +107,18 @@ def _trim_link(text: str, start: int, end: int) -> int:
     return end
 
 
-def _link_contact(value: str) -> Contact:
+def _link_contact(value: str, region: str) -> Contact:
     """Classify a link: t.me/name is a username, t.me/+phone a phone, the rest a link."""
     user = _TME_USER.fullmatch(value)
     if user and user.group(1).lower() not in _TME_RESERVED:
         return Contact("username", "@" + user.group(1))
     phone = _TME_PHONE.fullmatch(value)
-    if phone and (normalized := _phone_value(phone.group(1))):
+    if phone and (normalized := normalize_phone(phone.group(1), region)):
         return Contact("phone", normalized)
     return Contact("link", value)
 
 
-def _find_contacts(text: str) -> list[tuple[int, int, Contact]]:
+def _find_contacts(text: str, region: str) -> list[tuple[int, int, Contact]]:
     """All contacts with their spans, in text order; earlier kinds win overlapping text."""
     found: list[tuple[int, int, Contact]] = []
 
@@ -179,15 +132,13 @@ def _find_contacts(text: str) -> list[tuple[int, int, Contact]]:
         for match in pattern.finditer(text):
             start, end = match.start(), _trim_link(text, match.start(), match.end())
             if end > start and free(start, end):
-                found.append((start, end, _link_contact(text[start:end])))
+                found.append((start, end, _link_contact(text[start:end], region)))
     for match in _USERNAME.finditer(text):
         if free(match.start(), match.end()):
             found.append((match.start(), match.end(), Contact("username", "@" + match.group(1))))
-    for match in _PHONE_RUN.finditer(text):
-        for start, end, value in _phones_in_run(match.group()):
-            start, end = start + match.start(), end + match.start()
-            if free(start, end):
-                found.append((start, end, Contact("phone", value)))
+    for start, end, value in find_phones(text, region):
+        if free(start, end):
+            found.append((start, end, Contact("phone", value)))
     found.sort(key=lambda item: item[0])
     return found
 
@@ -226,6 +177,9 @@ _GREETING = re.compile(
     re.IGNORECASE,
 )
 _INTRO = re.compile(r"(?:меня\s+зовут|my\s+name\s+is)\s+", re.IGNORECASE)
+# Words that are (broken) contacts rather than a name: "@uni" (too short for a username),
+# "ivan@mail" (no domain), links and schemes.
+_CONTACT_LIKE = re.compile(r"@|://|^(?:www\.|(?:t|telegram)\.me/)", re.IGNORECASE)
 # Quote and bracket pairs for tidying names; „“ is the Russian inner pair.
 _OPENERS = {"«": "»", "“": "”", "„": "“", "‹": "›", "‘": "’", "(": ")", "[": "]", "{": "}"}
 _CLOSERS = frozenset(_OPENERS.values())
@@ -264,25 +218,28 @@ def _strip_labels(fragment: _Fragment) -> str:
     return " ".join(words)
 
 
-def _stray_at_start(text: str) -> bool:
-    """Whether the first character is a quote/bracket without a partner in the text."""
+def _stray_at_start(text: str) -> int:
+    """How many quotes/brackets at the start have no partner in the text (0 if none)."""
     char = text[0]
+    run = len(text) - len(text.lstrip(char))
+    # Whole runs at once: "((((…" must not cost a pass over the text per bracket.
     if char in _SYMMETRIC:
-        return text.count(char) % 2 == 1
+        return text.count(char) % 2
     if char in _OPENERS:
-        return text.count(_OPENERS[char]) < text.count(char)
-    return char in _CLOSERS  # a closing mark cannot start a name
+        return max(0, min(run, text.count(char) - text.count(_OPENERS[char])))
+    return run if char in _CLOSERS else 0  # a closing mark cannot start a name
 
 
-def _stray_at_end(text: str) -> bool:
-    """Whether the last character is a quote/bracket without a partner in the text."""
+def _stray_at_end(text: str) -> int:
+    """How many quotes/brackets at the end have no partner in the text (0 if none)."""
     char = text[-1]
+    run = len(text) - len(text.rstrip(char))
     if char in _SYMMETRIC:
-        return text.count(char) % 2 == 1
+        return text.count(char) % 2
     if char in _CLOSERS:
         openers = sum(text.count(o) for o, c in _OPENERS.items() if c == char)
-        return text.count(char) > openers
-    return char in _OPENERS  # an opening mark cannot end a name
+        return max(0, min(run, text.count(char) - openers))
+    return run if char in _OPENERS else 0  # an opening mark cannot end a name
 
 
 def _unwrap(text: str) -> str:
@@ -298,10 +255,9 @@ def _unwrap(text: str) -> str:
         if partner == last and first not in text[1:-1] and last not in text[1:-1]:
             text = text[1:-1]  # «Ромашка» -> Ромашка, but ООО «Ромашка» stays as it is
             continue
-        if _stray_at_start(text):
-            text = text[1:]
-        if text and _stray_at_end(text):
-            text = text[:-1]
+        text = text[_stray_at_start(text) :]
+        if text:
+            text = text[: len(text) - _stray_at_end(text)]
     return text
 
 
@@ -329,10 +285,10 @@ def _clean_note(text: str) -> str:
         previous = text
         text = text.lstrip(_EDGE_PUNCT + ".").rstrip(_NOTE_TRAILING)
         # The halves of "(+7 …)" around a removed contact leave a lone bracket behind.
-        if text and _stray_at_start(text):
-            text = text[1:]
-        if text and _stray_at_end(text):
-            text = text[:-1]
+        if text:
+            text = text[_stray_at_start(text) :]
+        if text:
+            text = text[: len(text) - _stray_at_end(text)]
     return text
 
 
@@ -414,8 +370,11 @@ def _split_name(fragments: list[_Fragment]) -> tuple[str, int, str]:
                 taken += 1
             taken = taken or 1
             before = _Fragment(fragment.separator, fragment.text[: intro.start()], False, False)
+            name = _usable_name(_clean_name(" ".join(words[:taken])))
+            if not name:
+                return "", -1, ""  # «меня зовут 🦄»: no usable name, the text is the note
             rest = " ".join([_note_text(before), *words[taken:]])
-            return _clean_name(" ".join(words[:taken])), index, rest
+            return name, index, rest
     for index, fragment in enumerate(fragments):
         text = _strip_labels(fragment)
         if not any(char.isalnum() for char in text):
@@ -426,12 +385,26 @@ def _split_name(fragments: list[_Fragment]) -> tuple[str, int, str]:
             return "", -1, ""
         if len(text.split()) > _MAX_NAME_WORDS:
             return "", -1, ""  # a sentence from a message: no name, all of it is the note
-        return _clean_name(text), index, ""
+        name = _usable_name(_clean_name(text))
+        # "12345", "²²", "@uni", "ivan@mail": no name; the words stay in the note, and the
+        # caller asks for a name.
+        return (name, index, "") if name else ("", -1, "")
     return "", -1, ""
 
 
-def parse_lead_text(text: str) -> LeadText:
-    """Split lead text into name, normalized contacts (in text order) and the note."""
+def _usable_name(name: str) -> str:
+    """The name, or "" when it has no letter outside contact-like words ("@uni", "a@b")."""
+    return name if any(_has_letter(w) for w in name.split() if not _CONTACT_LIKE.search(w)) else ""
+
+
+def _has_letter(word: str) -> bool:
+    """Whether a word has a letter (emoji, digits and punctuation are not letters)."""
+    return any(char.isalpha() for char in word)
+
+
+def parse_lead_text(text: str, region: str = DEFAULT_REGION) -> LeadText:
+    """Split lead text into name, normalized contacts (in text order) and the note; phones
+    without "+" are read in region (the manager's country)."""
     if not text or not text.strip():
         return LeadText("", (), "")
     text = text.replace(_PLACEHOLDER, " ")
@@ -440,7 +413,7 @@ def parse_lead_text(text: str) -> LeadText:
     seen: set[tuple[str, str]] = set()
     masked: list[str] = []
     cursor = 0
-    for start, end, contact in _find_contacts(text):
+    for start, end, contact in _find_contacts(text, region):
         masked += [text[cursor:start], _PLACEHOLDER]
         cursor = end
         key = (contact.kind, contact.value.casefold())

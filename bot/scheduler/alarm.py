@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,13 +27,18 @@ HOUSEKEEPING_JOB = "housekeeping"
 # Telegram keeps an unconfirmed update for 24 h; a week of handled ids is ample.
 KEEP_UPDATE_IDS = timedelta(days=7)
 MIN_GAP = timedelta(milliseconds=50)
+# Reminders fired per transaction. The transaction holds SQLite's one write lock, and the
+# outbox records every accepted message before that chat's next: short batches let it through.
+BATCH = 100
+# How long a stop waits for a run in hand to commit before it is cancelled after all.
+STOP_GRACE = 15.0
 
 
 class Alarm:
     """Claims due reminders in one transaction, turns them into outbox rows, re-arms itself."""
 
     def __init__(
-        self, db: Database, clock: Clock, fire: Fire, delivery: Delivery, *, batch: int = 500
+        self, db: Database, clock: Clock, fire: Fire, delivery: Delivery, *, batch: int = BATCH
     ) -> None:
         self.db = db
         self.clock = clock
@@ -42,13 +48,18 @@ class Alarm:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._lock = asyncio.Lock()
         self._last_pass: datetime | None = None
+        self._stopping = False
+        self._look_again = False
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.fired = 0
 
     def start(self) -> None:
         """Start the scheduler (call inside the running loop) with the periodic jobs."""
         self.scheduler.start()
         self.scheduler.add_job(
-            self.housekeeping,
+            self._housekeeping_job,
             IntervalTrigger(hours=6),
             id=HOUSEKEEPING_JOB,
             replace_existing=True,
@@ -57,14 +68,37 @@ class Alarm:
         )
 
     async def shutdown(self) -> None:
-        """Stop the scheduler and let a pass in flight commit; pending rows stay for next start."""
+        """Start no new run, let the run in hand commit, then stop; pending rows stay for later."""
+        self._stopping = True
+        if self.scheduler.running:
+            self.scheduler.remove_all_jobs()
+        # APScheduler's shutdown cancels the jobs still running (inside a COMMIT, say), so it
+        # comes only after they have finished.
+        try:
+            await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
+            async with asyncio.timeout(STOP_GRACE), self._lock:
+                pass  # a run_due() called directly (at start) finishes too
+        except TimeoutError:
+            log.warning("a reminder run did not finish in %.0f s; cancelling it", STOP_GRACE)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        async with self._lock:
-            pass
+
+    @contextlib.asynccontextmanager
+    async def _job(self) -> AsyncIterator[None]:
+        """Count a scheduled run while it lasts, so that a stop can wait for it."""
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._idle.set()
 
     async def arm(self) -> datetime | None:
         """Point the wake-up job at the earliest pending row (or remove it when none)."""
+        if self._stopping:
+            return None
         async with self.db.reader() as session:
             due = await Repos(session).reminders.next_due()
         if due is None:
@@ -74,7 +108,8 @@ class Alarm:
         # The default misfire_grace_time of 1 s would silently drop a wake-up delayed by a
         # busy loop; None runs it however late. The job re-arms itself while still running,
         # and with the default max_instances=1 APScheduler would skip (and so lose) a wake-up
-        # due at once; run_due's lock keeps overlapping runs in order instead.
+        # due at once; a wake-up during a pass returns at once (the pass looks again), so
+        # overlapping instances stay few and short.
         # Under a burst (rows due a few ms apart) one wake-up per row costs more than the rows;
         # waking at most every MIN_GAP lets each pass take all that fell due meanwhile.
         soonest = self._last_pass + MIN_GAP if self._last_pass else datetime.now(UTC)
@@ -91,27 +126,35 @@ class Alarm:
 
     async def _wake(self) -> None:
         """The job: fire everything due, then re-arm."""
-        try:
-            await self.run_due()
-        except Exception:
-            log.exception("firing due reminders failed; retrying shortly")
-            self.scheduler.add_job(
-                self._wake,
-                DateTrigger(run_date=datetime.now(UTC) + timedelta(seconds=5)),
-                id=WAKE_JOB,
-                replace_existing=True,
-                misfire_grace_time=None,
-                max_instances=4,
-            )
+        if self._stopping:
             return
-        await self.arm()
+        if self._lock.locked():
+            self._look_again = True  # the pass in hand claims once more before it ends
+            return
+        async with self._job():
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("firing due reminders failed; retrying shortly")
+                if not self._stopping:
+                    self.scheduler.add_job(
+                        self._wake,
+                        DateTrigger(run_date=datetime.now(UTC) + timedelta(seconds=5)),
+                        id=WAKE_JOB,
+                        replace_existing=True,
+                        misfire_grace_time=None,
+                        max_instances=4,
+                    )
+                return
+            await self.arm()
 
     async def run_due(self) -> int:
         """Fire every row due now, in due order, batch by batch; return how many fired."""
         total = 0
         self._last_pass = datetime.now(UTC)
         async with self._lock:
-            while True:
+            while not self._stopping:
+                self._look_again = False
                 now = self.clock.now()
                 async with self.db.session() as session:
                     repos = Repos(session)
@@ -127,7 +170,7 @@ class Alarm:
                             log.exception(
                                 "reminder %s (%s) failed; skipped", reminder.id, reminder.kind
                             )
-                if not due:
+                if not due and not self._look_again:
                     break
                 total += len(due)
                 self.delivery.poke()
@@ -135,6 +178,13 @@ class Alarm:
             self.fired += total
             log.info("fired %d due reminder(s)", total)
         return total
+
+    async def _housekeeping_job(self) -> None:
+        """The periodic job: housekeeping, unless stopping."""
+        if self._stopping:
+            return
+        async with self._job():
+            await self.housekeeping()
 
     async def housekeeping(self) -> None:
         """Forget handled update ids nobody will redeliver."""

@@ -6,12 +6,17 @@ import asyncio
 import contextlib
 import logging
 import time
+import traceback
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -21,26 +26,129 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
+from bot.i18n import make_i18n, pick_language, speaking
 from bot.scheduler.ratelimit import RateLimiter
+from bot.services.leads import LEAD_KINDS
 from bot.storage.db import Database
 from bot.storage.records import Notification
 from bot.storage.repositories import Repos
-from bot.storage.repositories.outbox import BLOCKED, FAILED
-from bot.telegram.outbox import build_method
+from bot.storage.repositories.outbox import (
+    ABOUT_CLIENT,
+    ANSWER_KINDS,
+    BLOCKED,
+    FAILED,
+    ON_BEHALF_OF,
+)
+from bot.telegram.outbox import Replies, build_method
+from bot.views.common import esc
+from bot.views.leads import LeadCb
 
 log = logging.getLogger("nudge.delivery")
 
 MAX_BACKOFF = 300.0
+# A lead ping cannot wait minutes for Telegram to recover: it keeps probing every few seconds.
+URGENT_MAX_BACKOFF = 3.0
 BATCH = 500
 CONCURRENCY = 16
-FLUSH_EVERY = 50
+# A pass stops pacing after this many seconds, so that rows queued meanwhile (an answer to a
+# command above all) are looked at again instead of waiting behind a long queue.
+PASS_SLICE = 3.0
+LEAD_CARD_KIND = "lead_new"  # a website lead's card (see notify.announce_lead)
+SUMMARY_KIND = "lead_summary"
+UNDELIVERED_KIND = "undelivered"
+SUMMARISED_KINDS = frozenset({LEAD_CARD_KIND, *LEAD_KINDS})
+URGENT_KINDS = frozenset({*LEAD_KINDS, SUMMARY_KIND})
+# More lead cards and pings than this waiting for one chat go out as one message.
+SUMMARISE_OVER = 5
+# Room for the names in a summary: Telegram's limit is 4,096 characters, the rest is framing.
+SUMMARY_NAMES_CHARS = 3500
+# 400s saying the message to edit is gone (deleted, too old): not a message the bot built wrong.
+GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
+SERVER_TROUBLE = (
+    TelegramServerError,
+    TelegramNetworkError,
+    # A wrong token or API URL: every row would fail alike, so wait and retry.
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+    # An answer that is not Telegram's JSON (a proxy's error page): the server's trouble too.
+    ClientDecodeError,
+    TimeoutError,
+    OSError,
+)
 
 
-def backoff(attempts: int) -> float:
-    """Seconds before retry number `attempts` after a network or server error."""
-    return min(MAX_BACKOFF, 0.5 * 2.0 ** min(attempts, 10))
+def backoff(failures: int, *, urgent: bool = False) -> float:
+    """Seconds before the next try after `failures` consecutive server or network errors."""
+    return min(URGENT_MAX_BACKOFF if urgent else MAX_BACKOFF, 0.5 * 2.0 ** min(failures, 10))
+
+
+def summary_text(count: int, names: list[str]) -> str:
+    """“7 new leads: Anna, Boris, … and 5 more” in the current language, within 4,096 chars."""
+    shown: list[str] = []
+    used = 0
+    for name in names:
+        piece = esc(name)
+        if used + len(piece) > SUMMARY_NAMES_CHARS:
+            break
+        shown.append(piece)
+        used += len(piece) + 2
+    listed = ", ".join(shown)
+    if count > len(shown):
+        more = _("… and {k} more").format(k=count - len(shown))
+        listed = f"{listed}, {more}" if shown else more
+    head = ngettext("{n} new lead: {names}", "{n} new leads: {names}", count).format(
+        n=count, names=listed
+    )
+    return head + "\n" + _("Every one of them is in /today.")
+
+
+def undelivered_text(client: str, colleague: str) -> str:
+    """What the sender of a passed lead hears when its recipient has blocked the bot."""
+    return _("Could not pass “{client}” to {name}: they have blocked the bot.").format(
+        client=esc(client), name=esc(colleague)
+    )
+
+
+def _payload(row: Notification) -> dict[str, Any]:
+    """The row's payload, or {} if it cannot be read (the send then fails on its own)."""
+    try:
+        payload = row.payload_dict()
+    except (ValueError, TypeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def is_answer(row: Notification) -> bool:
+    """An answer to the chat's own command or button (not something sent on another's behalf)."""
+    return row.kind in ANSWER_KINDS and ON_BEHALF_OF not in _payload(row)
+
+
+def client_of(row: Notification) -> int | None:
+    """The client a lead notification is about: stored in its payload, or on its buttons."""
+    payload = _payload(row)
+    if isinstance(payload.get(ABOUT_CLIENT), int):
+        return int(payload[ABOUT_CLIENT])
+    markup = payload.get("reply_markup") or {}
+    rows = (markup.get("data") or {}).get("inline_keyboard") or []
+    for button in (b for line in rows for b in line):
+        data = button.get("callback_data") if isinstance(button, dict) else None
+        if isinstance(data, str) and data.startswith(LeadCb.__prefix__ + ":"):
+            with contextlib.suppress(ValueError, TypeError):
+                return LeadCb.unpack(data).client_id
+    return None
+
+
+@dataclass
+class _ChatPass:
+    """One chat's rows in this pass, in the order they go out."""
+
+    chat_id: int
+    rows: list[Notification]
+    urgent: bool
 
 
 class Delivery:
@@ -55,6 +163,10 @@ class Delivery:
         *,
         batch: int = BATCH,
         concurrency: int = CONCURRENCY,
+        pass_slice: float = PASS_SLICE,
+        timer: Callable[[], float] = time.monotonic,
+        i18n: I18n | None = None,
+        default_language: str = "ru",
     ) -> None:
         self.db = db
         self.bot = bot
@@ -62,11 +174,23 @@ class Delivery:
         self.limiter = limiter
         self.batch = batch
         self.concurrency = concurrency
+        self.pass_slice = pass_slice
+        # The slice is the worker's own running time (a fake clock in tests does not pass it).
+        self.timer = timer
+        self.i18n = i18n or make_i18n(default_language)
+        self.default_language = default_language
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._deadline = 0.0
-        self._accepted: list[tuple[int, int | None]] = []
+        # Accepted by Telegram, not yet written down as sent (a commit is in progress).
+        self._unmarked: dict[int, int | None] = {}
+        self._mark_lock = asyncio.Lock()
+        # Consecutive server/network errors per chat, and chats waiting out the backoff
+        # (until when, and which of their rows were due): any success ends both.
+        self._server_errors: dict[int, int] = {}
+        self._held: dict[int, tuple[datetime, list[int]]] = {}
+        self._ready_at: datetime | None = None
         self.sent = 0
 
     def poke(self) -> None:
@@ -94,19 +218,26 @@ class Delivery:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # A cancelled commit leaves accepted messages unrecorded: record them now.
+        try:
+            await self._record_marks()
+        except Exception:
+            log.exception("could not record %d delivered message(s)", len(self._unmarked))
 
     async def _run(self) -> None:
         """Main loop: send what is due, then sleep until the next row or a poke."""
         while True:
             self._wake.clear()
             try:
-                sent = await self.run_once()
-                if self._stopping and (not sent or time.monotonic() > self._deadline):
+                tried = await self.run_once()
+                if self._stopping and (not tried or time.monotonic() > self._deadline):
                     return
-                if sent:
+                if tried:
                     continue
-                async with self.db.reader() as session:
-                    nxt = await Repos(session).outbox.next_time()
+                nxt = self._ready_at
+                if nxt is None:
+                    async with self.db.reader() as session:
+                        nxt = await Repos(session).outbox.next_time()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -121,89 +252,241 @@ class Delivery:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def run_once(self) -> int:
-        """Send one batch of due rows; return how many rows were tried."""
+        """Send what is due, pacing for at most one pass slice; return how many rows were tried."""
+        await self._record_marks()
+        self._ready_at = None
         async with self.db.reader() as session:
             due = await Repos(session).outbox.due(self.clock.now(), self.batch)
-        if not due:
-            return 0
         per_chat: dict[int, list[Notification]] = defaultdict(list)
         for row in due:
-            per_chat[row.chat_id].append(row)
+            if row.id not in self._unmarked:
+                per_chat[row.chat_id].append(row)
+        if not per_chat:
+            return 0
+        chats = await self._arrange(per_chat)
+        started = self.timer()
         gate = asyncio.Semaphore(self.concurrency)
+        tried = 0
 
-        async def one_chat(rows: list[Notification]) -> None:
+        async def one_chat(chat: _ChatPass) -> None:
+            nonlocal tried
             async with gate:
+                for n, row in enumerate(chat.rows):
+                    if not await self._slot(chat.chat_id, started, first=n == 0):
+                        return
+                    tried += 1
+                    if not await self._deliver(row, chat):
+                        return  # keep the chat's order: the rest waits with it
+
+        # Every chat finishes before the pass ends (a chat still sending in the background
+        # would be picked up twice by the next pass); then the first failure is reported.
+        results = await asyncio.gather(*(one_chat(c) for c in chats), return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+            if isinstance(result, BaseException):  # cancelled from inside, not by our caller
+                raise RuntimeError("a chat's delivery was cancelled") from result
+        return tried
+
+    async def _arrange(self, per_chat: dict[int, list[Notification]]) -> list[_ChatPass]:
+        """Per chat: answers, then notifications in due order (a burst of lead news as one)."""
+        bursts: dict[int, list[Notification]] = {}
+        for chat_id, rows in per_chat.items():
+            burst = [
+                r
+                for r in rows
+                if r.kind in SUMMARISED_KINDS
+                and r.method == "sendMessage"
+                and ON_BEHALF_OF not in _payload(r)
+            ]
+            if len(burst) > SUMMARISE_OVER:
+                bursts[chat_id] = burst
+        summaries: dict[int, Notification] = {}
+        if bursts:
+            try:
+                summaries = await self._summarise(bursts)
+            except Exception:
+                log.exception("could not summarise lead messages to %d chat(s)", len(bursts))
+        chats = []
+        for chat_id, rows in per_chat.items():
+            answers = [r for r in rows if is_answer(r)]
+            notes = [r for r in rows if not is_answer(r)]
+            if chat_id in summaries:
+                # Rows of the burst no longer pending were cancelled or sent meanwhile: drop them.
+                folded = {r.id for r in bursts[chat_id]}
+                notes = [r for r in notes if r.id not in folded] + [summaries[chat_id]]
+            notes.sort(key=lambda r: (r.due_at, r.id))
+            urgent = any(r.kind in URGENT_KINDS for r in notes)
+            chats.append(_ChatPass(chat_id, answers + notes, urgent))
+        return chats
+
+    async def _summarise(self, bursts: dict[int, list[Notification]]) -> dict[int, Notification]:
+        """Replace each chat's burst by one “N new leads: …” message in the chat's language."""
+        # One transaction for every chat: the write lock is in demand during a burst.
+        summaries: dict[int, Notification] = {}
+        async with self.db.session() as session:
+            repos = Repos(session)
+            live = await repos.outbox.still_pending([r.id for b in bursts.values() for r in b])
+            still = {
+                chat_id: [r for r in burst if r.id in live] for chat_id, burst in bursts.items()
+            }
+            leads: dict[int, list[int | str]] = {}  # per chat, one entry per lead in due order
+            for chat_id, rows in still.items():
+                keys: list[int | str] = []
                 for row in rows:
-                    if not await self._deliver(row):
-                        break  # keep the chat's order: the rest waits with it
+                    key: int | str = client_of(row) or f"row{row.id}"
+                    if key not in keys:
+                        keys.append(key)
+                leads[chat_id] = keys
+            wanted = {k for keys in leads.values() for k in keys if isinstance(k, int)}
+            names = {c.id: c.name for c in await repos.clients.many(sorted(wanted))}
+            people = await repos.users.many([c for c in bursts if c > 0])
+            for chat_id, rows in still.items():
+                if len(rows) <= SUMMARISE_OVER:
+                    continue
+                listed = [names[k] for k in leads[chat_id] if isinstance(k, int) and k in names]
+                language = pick_language(people.get(chat_id), None, self.default_language)
+                with speaking(self.i18n, language):
+                    text = summary_text(len(leads[chat_id]), listed)
+                summaries[chat_id] = await repos.outbox.supersede(
+                    [r.id for r in rows],
+                    chat_id,
+                    {"text": text, "parse_mode": "HTML"},
+                    kind=SUMMARY_KIND,
+                    due_at=min(r.due_at for r in rows),
+                    now=self.clock.now(),
+                )
+        for chat_id in summaries:
+            log.info("summarised %d lead messages to chat=%s", len(still[chat_id]), chat_id)
+        return summaries
 
-        try:
-            await asyncio.gather(*(one_chat(rows) for rows in per_chat.values()))
-        finally:
-            await self._flush()
-        return len(due)
-
-    async def _deliver(self, row: Notification) -> bool:
-        """Try one row; False when the chat must wait (its later rows wait too)."""
-        while (wait := self.limiter.acquire(row.chat_id)) > 0:
+    async def _slot(self, chat_id: int, started: float, *, first: bool) -> bool:
+        """Wait for the limiter's slot to this chat; False if that would outlast the pass."""
+        # A chat's first row waits for its slot however long, so that every chat moves on.
+        waited = False
+        while True:
+            now = self.clock.now()
+            elapsed = self.timer() - started
+            if elapsed >= self.pass_slice and not waited:
+                self._note_ready(now)
+                return False
+            wait = self.limiter.acquire(chat_id)
+            if wait <= 0:
+                return True
+            if not first and elapsed + wait > self.pass_slice:
+                self._note_ready(now + timedelta(seconds=wait))
+                return False
             await self.clock.sleep(wait)
+            waited = True
+
+    def _note_ready(self, at: datetime) -> None:
+        """Remember the earliest moment a chat left for the next pass may send."""
+        if self._ready_at is None or at < self._ready_at:
+            self._ready_at = at
+
+    async def _deliver(self, row: Notification, chat: _ChatPass) -> bool:
+        """Try one row; False when the chat must wait (its later rows wait too)."""
         attempt = row.attempts + 1
         try:
-            result: Any = await self.bot(build_method(row.chat_id, row.method, row.payload_dict()))
+            method = build_method(row.chat_id, row.method, row.payload_dict())
+            result: Any = await self.bot(method)
         except TelegramRetryAfter as exc:
-            self.limiter.penalize(row.chat_id, exc.retry_after)
+            self._server_errors.pop(row.chat_id, None)  # Telegram answered: not a server error
+            self.limiter.refused(row.chat_id, exc.retry_after)
             await self._postpone(row, attempt, float(exc.retry_after), f"429: {exc.message}")
             return False
         except TelegramForbiddenError as exc:
+            self._server_errors.pop(row.chat_id, None)
             await self._blocked(row, attempt, exc.message)
-            return True
+            return False  # every other row to this chat was given up with it
         except TelegramBadRequest as exc:
             if "message is not modified" in exc.message:
                 await self._done(row, attempt, None)
                 return True
-            await self._fail(row, attempt, f"400: {exc.message}")
+            await self._refused(row, attempt, f"400: {exc.message}")
             return True
-        except (TelegramNotFound, TelegramUnauthorizedError) as exc:
-            # A wrong token or API URL: every row would fail alike, so wait and retry.
-            await self._postpone(row, attempt, backoff(attempt), f"{type(exc).__name__}")
+        except SERVER_TROUBLE as exc:
+            await self._server_error(row, chat, attempt, f"{type(exc).__name__}: {exc}")
             return False
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
-            await self._postpone(row, attempt, backoff(attempt), f"{type(exc).__name__}: {exc}")
-            return False
+        except TelegramAPIError as exc:  # 409, 413, a group moved to a supergroup, ...
+            await self._refused(row, attempt, f"{type(exc).__name__}: {exc.message}")
+            return True
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bad row must not stop the others
-            log.exception("unexpected error delivering notification %s", row.id)
-            await self._fail(row, attempt, f"{type(exc).__name__}: {exc}")
+            # The exception's text may quote the message; the frames say where the bug is.
+            log.error(
+                "could not send notification=%s chat=%s kind=%s: %s\n%s",
+                row.id,
+                row.chat_id,
+                row.kind,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            await self._fail(row, attempt, type(exc).__name__)
             return True
         await self._done(row, attempt, result.message_id if isinstance(result, Message) else None)
         return True
 
     async def _done(self, row: Notification, attempt: int, message_id: int | None) -> None:
-        # Marks are written in groups: one transaction per message caps throughput at the
-        # database's commit rate. A crash before the flush resends only that small group.
-        now = self.clock.now()
-        self._accepted.append((row.id, message_id))
-        if len(self._accepted) >= FLUSH_EVERY:
-            await self._flush()
+        """Telegram accepted the row: write it down before this chat's next message goes."""
+        self._unmarked[row.id] = message_id
+        try:
+            await self._record_marks(row.id)
+        except Exception:
+            # Kept in memory and out of later passes until a commit succeeds.
+            log.exception("could not record notification %s as sent; will retry", row.id)
         self.sent += 1
         log.info(
             "delivered chat=%s kind=%s attempt=%d lateness=%.3fs",
             row.chat_id,
             row.kind,
             attempt,
-            (now - row.due_at).total_seconds(),
+            (self.clock.now() - row.due_at).total_seconds(),
         )
+        if self._server_errors or self._held:
+            await self._recovered()
 
-    async def _flush(self) -> None:
-        """Record every accepted message as sent, in one transaction."""
-        if not self._accepted:
+    async def _record_marks(self, nid: int | None = None) -> None:
+        """Record accepted messages as sent; marks made during one commit share the next one."""
+        # Each chat waits for its mark before its next send: a crash repeats at most the one
+        # message per chat that was in flight.
+        async with self._mark_lock:
+            if not self._unmarked or (nid is not None and nid not in self._unmarked):
+                return  # the commit we waited for took this mark along
+            marks = dict(self._unmarked)
+            async with self.db.session() as session:
+                await Repos(session).outbox.mark_sent(list(marks.items()), self.clock.now())
+            for done in marks:
+                self._unmarked.pop(done, None)
+
+    async def _recovered(self) -> None:
+        """A send succeeded: Telegram works, so backoffs start over and held chats go now."""
+        self._server_errors.clear()
+        held, self._held = self._held, {}
+        if not held:
             return
-        batch, self._accepted = self._accepted, []
+        now = self.clock.now()
         async with self.db.session() as session:
-            await Repos(session).outbox.mark_sent(batch, self.clock.now())
+            outbox = Repos(session).outbox
+            for until, ids in held.values():
+                await outbox.release(ids, until, now)
+        log.info("Telegram answers again: %d chat(s) retry now", len(held))
+        self._wake.set()
 
-    async def _postpone(self, row: Notification, attempt: int, seconds: float, error: str) -> None:
+    async def _server_error(
+        self, row: Notification, chat: _ChatPass, attempt: int, error: str
+    ) -> None:
+        """Back off this chat, longer with every consecutive server error (briefly if urgent)."""
+        failures = self._server_errors.get(row.chat_id, 0) + 1
+        self._server_errors[row.chat_id] = failures
+        until = await self._postpone(row, attempt, backoff(failures, urgent=chat.urgent), error)
+        self._held[row.chat_id] = (until, [r.id for r in chat.rows])
+
+    async def _postpone(
+        self, row: Notification, attempt: int, seconds: float, error: str
+    ) -> datetime:
+        """Hold the row and the rest of its chat for `seconds`; return until when."""
         until = self.clock.now() + timedelta(seconds=seconds)
         async with self.db.session() as session:
             repos = Repos(session)
@@ -217,15 +500,27 @@ class Delivery:
             seconds,
             error,
         )
+        return until
 
     async def _blocked(self, row: Notification, attempt: int, error: str) -> None:
+        """The chat blocked the bot: give up all its rows; tell who passed a lead there."""
         now = self.clock.now()
+        told = 0
         async with self.db.session() as session:
             repos = Repos(session)
+            lost = [row] + [
+                r for r in await repos.outbox.pending_in_chat(row.chat_id) if r.id != row.id
+            ]
             await repos.outbox.give_up(row.id, BLOCKED, attempt, error)
             dropped = await repos.outbox.block_chat(row.chat_id, error)
             if row.chat_id > 0:
                 await repos.users.mark_blocked(row.chat_id, now)
+            for gone in lost:
+                try:
+                    async with session.begin_nested():
+                        told += await self._tell_sender(repos, gone)
+                except Exception:
+                    log.exception("could not tell the sender of notification %s", gone.id)
         log.warning(
             "given up chat=%s kind=%s attempt=%d lateness=%.3fs reason=blocked (+%d more)",
             row.chat_id,
@@ -234,9 +529,46 @@ class Delivery:
             (now - row.due_at).total_seconds(),
             dropped,
         )
+        if told:
+            self._wake.set()
+
+    async def _tell_sender(self, repos: Repos, row: Notification) -> int:
+        """Queue “could not pass” to the person on whose behalf `row` was sent; 1 if queued."""
+        payload = _payload(row)
+        sender_id = payload.get(ON_BEHALF_OF)
+        if not isinstance(sender_id, int) or sender_id == row.chat_id:
+            return 0
+        sender = await repos.users.get(sender_id)
+        if sender is None or sender.blocked_at is not None:
+            return 0
+        colleague = await repos.users.get(row.chat_id)
+        client_id = client_of(row)
+        client = await repos.clients.get(client_id) if client_id is not None else None
+        with speaking(self.i18n, pick_language(sender, None, self.default_language)):
+            text = undelivered_text(
+                client.name if client else "—", colleague.display_name if colleague else "—"
+            )
+        await Replies(repos, self.clock).send(sender_id, text, kind=UNDELIVERED_KIND)
+        return 1
+
+    async def _refused(self, row: Notification, attempt: int, error: str) -> None:
+        """Telegram refused the message as built: a bug in the bot (or an edit of a lost one)."""
+        gone = row.method != "sendMessage" and any(g in error for g in GONE)
+        log.log(
+            logging.WARNING if gone else logging.ERROR,
+            "Telegram refused notification=%s chat=%s kind=%s method=%s attempt=%d: %s",
+            row.id,
+            row.chat_id,
+            row.kind,
+            row.method,
+            attempt,
+            error,
+        )
+        async with self.db.session() as session:
+            await Repos(session).outbox.give_up(row.id, FAILED, attempt, error)
 
     async def _fail(self, row: Notification, attempt: int, error: str) -> None:
-        now = self.clock.now()
+        """Give the row up for good."""
         async with self.db.session() as session:
             await Repos(session).outbox.give_up(row.id, FAILED, attempt, error)
         log.error(
@@ -244,6 +576,6 @@ class Delivery:
             row.chat_id,
             row.kind,
             attempt,
-            (now - row.due_at).total_seconds(),
+            (self.clock.now() - row.due_at).total_seconds(),
             error,
         )

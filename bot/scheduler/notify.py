@@ -12,7 +12,6 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from bot.i18n import pick_language, speaking
-from bot.services.accounts import CAN_INVITE
 from bot.services.agenda import DIGEST_KIND, build_agenda, last_digest_at, schedule_digest
 from bot.services.followups import FU_KIND, fire
 from bot.services.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, still_waiting
@@ -66,11 +65,11 @@ class Notifier:
             return
         contacts = await repos.clients.contacts(client.id)
         with speaking(self.i18n, pick_language(person, None, self.settings.default_language)):
-            text = _("📞 Time to call «{name}».").format(name=esc(client.name))
+            text = _("📞 Time to call “{name}”.").format(name=esc(client.name))
             if contacts:
                 text += "\n" + contacts_line(contacts)
             text += self._late(reminder, now)
-            markup = lead_keyboard(client.id)
+            markup = lead_keyboard(client)
         await self._queue(replies, person, reminder, text, markup, now)
 
     async def _followup(
@@ -178,20 +177,20 @@ class Notifier:
         with speaking(self.i18n, lang):
             if reminder.kind == ESCALATION_KIND:
                 owner = await repos.users.get(client.owner_id) if client.owner_id else None
-                text = _("🚨 Lead «{name}» has been waiting for an answer for {waited}.").format(
+                text = _("🚨 Lead “{name}” has been waiting for an answer for {waited}.").format(
                     name=esc(client.name), waited=duration(waited)
                 )
                 text += "\n" + _("Owner: {who}").format(
                     who=esc(owner.display_name if owner else "—")
                 )
             else:
-                text = _("⏰ Lead «{name}» is waiting for an answer: {waited}.").format(
+                text = _("⏰ Lead “{name}” is waiting for an answer: {waited}.").format(
                     name=esc(client.name), waited=duration(waited)
                 )
             if contacts:
                 text += "\n" + contacts_line(contacts)
             text += self._late(reminder, now)
-            markup = lead_keyboard(client.id)
+            markup = lead_keyboard(client)
         await self._queue(replies, recipient, reminder, text, markup, now)
 
 
@@ -203,12 +202,13 @@ async def announce_lead(
     client: Client,
     sla: timedelta,
     now: datetime,
+    *,
+    again: bool = False,
 ) -> int:
-    """Send a new lead's card to every owner and manager of its workspace; how many got it."""
+    """Send a new lead's card to everyone in its team (`again`: a known client's new request);
+    how many got it."""
     contacts = await repos.clients.contacts(client.id)
-    members = [
-        m for m in await repos.workspaces.members(client.workspace_id) if m.role in CAN_INVITE
-    ]
+    members = await repos.workspaces.members(client.workspace_id)
     people = await repos.users.many([m.user_id for m in members])
     sent = 0
     for member in members:
@@ -217,7 +217,13 @@ async def announce_lead(
             continue
         with speaking(i18n, pick_language(person, None, settings.default_language)):
             text = (
-                _("🌐 A lead from the website.")
+                (
+                    _("🌐 Your client “{name}” wrote again via the website.").format(
+                        name=esc(client.name)
+                    )
+                    if again
+                    else _("🌐 A lead from the website.")
+                )
                 + "\n\n"
                 + lead_card(
                     client,
@@ -227,7 +233,7 @@ async def announce_lead(
                     sla=sla,
                 )
             )
-            markup = lead_keyboard(client.id)
+            markup = lead_keyboard(client)
         await replies.send(person.id, text, reply_markup=markup, kind="lead_new")
         sent += 1
     return sent

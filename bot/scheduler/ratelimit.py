@@ -80,8 +80,14 @@ class RateLimiter:
         self._global.take()
         return 0.0
 
-    def penalize(self, chat_id: int, seconds: float) -> None:
-        """After a 429 for this chat, hold it back for `seconds`."""
+    def refused(self, chat_id: int, retry_after: float) -> None:
+        """Telegram answered 429 for this chat: hold the chat for exactly `retry_after` seconds."""
+        # The refused request delivered nothing, so its token goes back to the overall budget:
+        # one chat's flood control must not slow every other chat down.
         now = self._t()
         chat = self._chat(chat_id, now)
-        chat.tokens = min(chat.tokens, 0.0) - seconds * chat.rate
+        chat.wait(now)
+        # One token is free again when retry_after has passed, not a token's worth later.
+        chat.tokens = min(chat.tokens, 1.0 - retry_after * chat.rate)
+        self._global.wait(now)
+        self._global.tokens = min(self._global.burst, self._global.tokens + 1)

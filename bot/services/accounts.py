@@ -9,7 +9,17 @@ from bot.storage.records import User, Workspace
 from bot.storage.repositories import Repos
 
 INVITE_PREFIX = "join_"
-CAN_INVITE = ("owner", "manager")
+# Team settings (SLA, silent days, the intake secret, invites, roles, removing people) are
+# the owner's and the admins' they appoint; managers work with clients.
+CAN_MANAGE = ("owner", "admin")
+
+
+class TeamError(ValueError):
+    """A team change that is not allowed; `code` picks the message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,8 @@ async def register(
         user_id, first_name=first_name, username=username, tg_language=tg_language, now=now
     )
     if user.current_workspace_id is None:
-        workspace = await repos.workspaces.create(first_name or str(user_id), user_id, now)
+        # Unnamed until someone names it: a first name is not a team's name.
+        workspace = await repos.workspaces.create("", user_id, now)
         user = await repos.users.update(user_id, now, current_workspace_id=workspace.id)
     return user, created
 
@@ -51,14 +62,56 @@ async def join(repos: Repos, user: User, code: str, now: datetime) -> JoinResult
 
 
 async def current_workspace(repos: Repos, user: User) -> tuple[Workspace, str] | None:
-    """The workspace the user works in now and their role there."""
-    if user.current_workspace_id is None:
-        return None
-    membership = await repos.workspaces.membership(user.current_workspace_id, user.id)
-    workspace = await repos.workspaces.get(user.current_workspace_id)
-    if membership is None or workspace is None:
-        return None
-    return workspace, membership.role
+    """The workspace the user works in now and their role there; if they were removed from
+    it, the first team they still belong to (their own, usually)."""
+    if user.current_workspace_id is not None:
+        membership = await repos.workspaces.membership(user.current_workspace_id, user.id)
+        workspace = await repos.workspaces.get(user.current_workspace_id)
+        if membership is not None and workspace is not None:
+            return workspace, membership.role
+    teams = await repos.workspaces.of_user(user.id)
+    return teams[0] if teams else None
+
+
+async def switch_team(repos: Repos, user: User, workspace_id: int, now: datetime) -> Workspace:
+    """Make one of the user's teams the current one (new leads go there)."""
+    if await repos.workspaces.membership(workspace_id, user.id) is None:
+        raise TeamError("not_member")
+    workspace = await repos.workspaces.get(workspace_id)
+    assert workspace is not None
+    await repos.users.update(user.id, now, current_workspace_id=workspace_id)
+    return workspace
+
+
+async def set_role(
+    repos: Repos, workspace: Workspace, actor_id: int, member_id: int, role: str
+) -> None:
+    """The owner makes a member an admin or a manager again."""
+    if actor_id != workspace.owner_id:
+        raise TeamError("owner_only")
+    if member_id == workspace.owner_id or role not in ("admin", "manager"):
+        raise TeamError("not_allowed")
+    if await repos.workspaces.membership(workspace.id, member_id) is None:
+        raise TeamError("not_member")
+    await repos.workspaces.set_role(workspace.id, member_id, role)
+
+
+async def remove_member(
+    repos: Repos, workspace: Workspace, actor_id: int, actor_role: str, member_id: int
+) -> None:
+    """Take someone out of the team at once; their clients, leads and follow-ups there go to
+    the person who removed them, so nothing is dropped."""
+    member = await repos.workspaces.membership(workspace.id, member_id)
+    if member is None:
+        raise TeamError("not_member")
+    if actor_role not in CAN_MANAGE or member_id == workspace.owner_id or member_id == actor_id:
+        raise TeamError("not_allowed")
+    if member.role == "admin" and actor_id != workspace.owner_id:
+        raise TeamError("owner_only")
+    await repos.workspaces.remove_member(workspace.id, member_id)
+    await repos.clients.hand_over(workspace.id, member_id, actor_id)
+    await repos.followups.hand_over(workspace.id, member_id, actor_id)
+    await repos.reminders.hand_over(workspace.id, member_id, actor_id)
 
 
 def invite_link(bot_username: str, workspace: Workspace) -> str:

@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.parsing.dates import _holidays, _local
 from bot.parsing.worktime import in_window
+from bot.storage.records import User
 
 STANDARD_WEEK = "12345"
 # Far more than any run of holidays; only a calendar with no working days at all runs out.
@@ -39,6 +40,12 @@ def zone_country(zone: str | None, fallback: str = "RU") -> str:
     if not country or _holidays(country) is None:
         return fallback
     return str(country)
+
+
+def holiday_country(user: User, default_zone: str) -> str:
+    """Whose public holidays count for a person: the country they chose, else their zone's
+    (a Londoner gets GB's until they choose), else Russia's."""
+    return user.holiday_country or zone_country(user.timezone or default_zone)
 
 
 @lru_cache(maxsize=64)
@@ -122,8 +129,10 @@ def is_inside(at: datetime, window: Window) -> bool:
     """Whether the aware moment at falls inside the window on one of its working days."""
     _require_aware(at)
     local = at.astimezone(window.tz)
-    return window.works_on(local.date()) and in_window(
-        _minute_of_day(local), window.start_min, window.end_min
+    minute = _minute_of_day(local)
+    # The end of the working day ("до конца дня") is still inside it.
+    return window.works_on(local.date()) and (
+        minute == window.end_min or in_window(minute, window.start_min, window.end_min)
     )
 
 
@@ -155,8 +164,14 @@ def chase_due(start: datetime, step: int, window: Window) -> datetime:
     local = start.astimezone(zone)
     offset = CHASE_OFFSETS[step]
     day = window.next_working_day(local.date()) if offset is None else local.date() + offset
-    # fold=0: the proposal's fold belongs to its own day, not to the due day.
-    due = _local(day, local.time().replace(fold=0), zone)
+    # A proposal sent after hours is chased at the start of that day's window, not the day
+    # after: "the next working day" never skips one.
+    minute = _minute_of_day(local)
+    if not window.start_min <= minute < window.end_min:
+        clock = _clock(window.start_min)
+    else:
+        clock = local.time().replace(fold=0)  # its fold belongs to its own day
+    due = _local(day, clock, zone)
     return align(due, window).astimezone(UTC)
 
 

@@ -8,6 +8,8 @@ from datetime import datetime
 from bot.parsing.fuzzy import FuzzyIndex
 from bot.parsing.leadtext import parse_lead_text
 from bot.parsing.timezones import parse_timezone
+from bot.parsing.translit import latin_spellings
+from bot.services.leads import stop_lead_clock
 from bot.storage.records import Client, Contact, FollowUp, Touch, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.clients import STATUSES
@@ -83,16 +85,58 @@ def parse_client_query(text: str) -> ClientQuery:
     return ClientQuery(text.strip())
 
 
-async def client_index(repos: Repos, workspace_id: int) -> FuzzyIndex[int]:
-    """Every client's name and aliases, ready to match typed names against."""
-    return FuzzyIndex(
-        (cid, [name, *[a for a in aliases.split("\n") if a]])
-        for cid, name, aliases in await repos.clients.names(workspace_id)
-    )
+def parse_edit(rest: str) -> ClientQuery | None:
+    """The change typed after a client's name: `tz Asia/Almaty`, `note …`; None if the first
+    word names no field."""
+    words = rest.split()
+    field = EDIT_WORDS.get(words[0].lower().rstrip(":")) if words else None
+    if field is None:
+        return None
+    return ClientQuery("", field, " ".join(words[1:]).strip())
+
+
+async def client_index(repos: Repos, workspace_ids: int | list[int]) -> FuzzyIndex[int]:
+    """Every client of these teams under all the names a manager may type: name, aliases,
+    company, its Latin spelling, e-mail and @username (phones are matched by digits apart)."""
+    ids = [workspace_ids] if isinstance(workspace_ids, int) else workspace_ids
+    entries = []
+    for cid, name, aliases, company, contacts in await repos.clients.search_terms(ids):
+        names = [name, *[a for a in aliases.split("\n") if a], *latin_spellings(name)]
+        if company:
+            names.append(company)
+        for kind, value in contacts:
+            if kind == "email":
+                names += [value, value.split("@", 1)[0]]
+            elif kind == "username":
+                names.append(value.lstrip("@"))
+        entries.append((cid, names))
+    return FuzzyIndex(entries)
+
+
+def _digits(text: str) -> str:
+    """The digits of a typed phone number."""
+    return "".join(ch for ch in text if ch in "0123456789")
+
+
+async def _by_phone(repos: Repos, workspace_ids: list[int], query: str) -> list[Client]:
+    """Clients whose phone ends with the typed digits (at least 5: +7 999 123-45-67, 1234567)."""
+    digits = _digits(query)
+    if len(digits) < 5 or len(digits) < len(query.replace(" ", "")) * 0.6:
+        return []
+    ids = [
+        cid
+        for cid, _name, _aliases, _company, contacts in await repos.clients.search_terms(
+            workspace_ids
+        )
+        if any(
+            kind == "phone" and _digits(value).endswith(digits[-10:]) for kind, value in contacts
+        )
+    ]
+    return await repos.clients.many(ids)
 
 
 async def find_clients(
-    repos: Repos, workspace_id: int, query: str, index: FuzzyIndex[int] | None = None
+    repos: Repos, workspace_id: int | list[int], query: str, index: FuzzyIndex[int] | None = None
 ) -> tuple[list[Client], bool]:
     """Clients matching a typed name (ё=е, case, small typos); (matches, unique).
 
@@ -105,19 +149,31 @@ async def find_clients(
 
 
 MAX_NAME_WORDS = 8
+MAX_CANDIDATES = 50
 
 
-async def leading_client(
-    repos: Repos, workspace_id: int, text: str
-) -> tuple[list[Client], bool, str]:
-    """The client named at the start of a command line: (matches, unique, the rest).
+@dataclass(frozen=True)
+class Named:
+    """Who a command's text names: the matching clients (best first), whether exactly one,
+    the words taken as the name and the rest of the text."""
+
+    clients: list[Client]
+    unique: bool
+    name: str
+    rest: str
+
+
+async def name_in_text(repos: Repos, workspace_ids: list[int], text: str) -> Named:
+    """The client named at the start of a command line, in any of these teams.
 
     The cut scoring best wins and, among equal scores, the longer one: "Владимир пт 10:00"
     names Владимир (a perfect match of one word beats a weaker match of two), while
-    "Иван Петров завтра" keeps both words of the name.
+    "Иван Петров завтра" keeps both words of the name. A phone number names its owner.
     """
     words = text.split()
-    index = await client_index(repos, workspace_id)
+    if words and (phone := await _by_phone(repos, workspace_ids, words[0])):
+        return Named(phone, len(phone) == 1, words[0], " ".join(words[1:]))
+    index = await client_index(repos, workspace_ids)
     best_cut, best_score = 0, 0.0
     # Ranking every prefix of a long text is quadratic; no client name is that long.
     for cut in range(min(len(words), MAX_NAME_WORDS), 0, -1):
@@ -125,16 +181,54 @@ async def leading_client(
         if ranked and ranked[0][1] > best_score:
             best_cut, best_score = cut, ranked[0][1]
     if best_cut == 0:
-        return [], False, text
-    found, unique = await find_clients(repos, workspace_id, " ".join(words[:best_cut]), index)
-    return found, unique, " ".join(words[best_cut:])
+        return Named([], False, "", text)
+    name = " ".join(words[:best_cut])
+    keys, unique = index.best(name)
+    found = await repos.clients.many(keys[:MAX_CANDIDATES])
+    return Named(found, unique and len(found) == 1, name, " ".join(words[best_cut:]))
 
 
-async def search_clients(repos: Repos, workspace_id: int, query: str, limit: int) -> list[Client]:
+async def leading_client(
+    repos: Repos, workspace_ids: int | list[int], text: str
+) -> tuple[list[Client], bool, str]:
+    """The client named at the start of a command line: (matches, unique, the rest)."""
+    ids = [workspace_ids] if isinstance(workspace_ids, int) else workspace_ids
+    named = await name_in_text(repos, ids, text)
+    return named.clients, named.unique, named.rest
+
+
+def new_client_name(text: str) -> str:
+    """The name a new client would get from a command's text: its leading capitalised words
+    (“Ольга Смирнова обсудили бюджет” → Ольга Смирнова), else its first word."""
+    words = text.split()
+    taken: list[str] = []
+    for word in words[:MAX_NAME_WORDS]:
+        if not (word[:1].isupper() or word[:1] in "«\"'"):
+            break
+        taken.append(word)
+    return " ".join(taken or words[:1])[:200]
+
+
+def is_real_query(query: str) -> bool:
+    """A search needs a letter or a digit: `/clients %` is not a query."""
+    return any(ch.isalnum() for ch in query)
+
+
+async def search_clients(
+    repos: Repos, workspace_ids: int | list[int], query: str, limit: int
+) -> list[Client]:
     """Clients ranked by how well they match; every client (newest first) for no query."""
+    ids = [workspace_ids] if isinstance(workspace_ids, int) else workspace_ids
     if not query.strip():
-        return (await repos.clients.in_workspace(workspace_id))[:limit]
-    index = await client_index(repos, workspace_id)
+        every: list[Client] = []
+        for workspace_id in ids:
+            every += await repos.clients.in_workspace(workspace_id)
+        every.sort(key=lambda c: c.created_at, reverse=True)
+        return every[:limit]
+    phone = await _by_phone(repos, ids, query)
+    if phone:
+        return phone[:limit]
+    index = await client_index(repos, ids)
     return await repos.clients.many([k for k, _ in index.rank(query, limit=limit)])
 
 
@@ -150,7 +244,51 @@ async def accessible(repos: Repos, user: User | None, client_id: int) -> Client 
     return client
 
 
-async def apply_edit(repos: Repos, client: Client, field: str, value: str, now: datetime) -> Client:
+NOTE_KIND = "note"
+MAX_NOTE = 4000
+CARD_TOUCHES = 15
+CARD_FOLLOWUPS = 5
+
+
+async def add_note(
+    repos: Repos, client: Client, text: str, user_id: int | None, now: datetime
+) -> Touch:
+    """A dated note on the client's history; notes add up, none replaces another."""
+    return await repos.clients.add_touch(
+        client.id,
+        user_id=user_id,
+        kind=NOTE_KIND,
+        direction="none",
+        at=now,
+        now=now,
+        summary=text.strip()[:MAX_NOTE],
+    )
+
+
+async def set_status(
+    repos: Repos, client: Client, status: str, user_id: int | None, now: datetime
+) -> Client:
+    """Change the status; a lead still waiting for its answer is answered by `active` at this
+    moment, and its clock stops for `lost` or `paused` (no ping, no escalation)."""
+    if status not in STATUSES:
+        raise ClientEditError("status", status)
+    updated = await repos.clients.update(client.id, now, status=status)
+    if client.awaiting_answer and status != client.status and status != "lead":
+        if status == "active" and user_id is not None:
+            await repos.clients.record_first_response(client.id, user_id, now)
+        await stop_lead_clock(repos, client.id)
+        updated = await repos.clients.get(client.id) or updated
+    return updated
+
+
+async def apply_edit(
+    repos: Repos,
+    client: Client,
+    field: str,
+    value: str,
+    now: datetime,
+    user_id: int | None = None,
+) -> Client:
     """Validate and store one change to a client."""
     value = value.strip()
     if not value:
@@ -164,7 +302,7 @@ async def apply_edit(repos: Repos, client: Client, field: str, value: str, now: 
         status = STATUS_WORDS.get(value.lower())
         if status is None or status not in STATUSES:
             raise ClientEditError("status", value)
-        return await repos.clients.update(client.id, now, status=status)
+        return await set_status(repos, client, status, user_id, now)
     if field == "contact":
         parsed = parse_lead_text(", " + value)
         if not parsed.contacts:
@@ -177,7 +315,8 @@ async def apply_edit(repos: Repos, client: Client, field: str, value: str, now: 
     if field == "name":
         return await repos.clients.update(client.id, now, name=value[:200])
     if field == "note":
-        return await repos.clients.update(client.id, now, note=value[:4000])
+        await add_note(repos, client, value, user_id, now)
+        return client
     if field == "source":
         return await repos.clients.update(client.id, now, source=value[:200])
     if field == "next_step":
@@ -197,16 +336,33 @@ class ClientFile:
     followups: list[FollowUp]
     touches: list[Touch]
     people: dict[int, User]
+    touch_total: int = 0
+    latest_note: Touch | None = None
+    note_total: int = 0
 
 
 async def client_file(repos: Repos, client: Client) -> ClientFile:
-    """The client with their contacts, owner, open follow-ups and history (newest first)."""
-    touches = await repos.clients.touches(client.id)
+    """The client with their contacts, owner, open follow-ups, latest note and recent history
+    (newest first), with how much more there is to read."""
+    touches = await repos.clients.touches(client.id, CARD_TOUCHES)
+    notes = await repos.clients.touches(client.id, 1, kind=NOTE_KIND)
     return ClientFile(
         client=client,
         contacts=await repos.clients.contacts(client.id),
         owner=await repos.users.get(client.owner_id) if client.owner_id else None,
         followups=await repos.followups.open_for_client(client.id),
-        touches=touches,
+        touches=[t for t in touches if t.kind != NOTE_KIND],
         people=await repos.users.many([t.user_id for t in touches if t.user_id]),
+        touch_total=await repos.clients.count_touches(client.id),
+        latest_note=notes[0] if notes else None,
+        note_total=await repos.clients.count_touches(client.id, NOTE_KIND),
     )
+
+
+async def client_log(
+    repos: Repos, client: Client, kind: str | None, offset: int, limit: int
+) -> tuple[list[Touch], dict[int, User], int]:
+    """A page of the client's history (or of its notes): touches, their authors, the total."""
+    touches = await repos.clients.touches(client.id, limit, offset=offset, kind=kind)
+    people = await repos.users.many([t.user_id for t in touches if t.user_id])
+    return touches, people, await repos.clients.count_touches(client.id, kind)

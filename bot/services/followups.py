@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.parsing.dates import parse_when
+from bot.parsing.dates import When, parse_when
 from bot.parsing.recurrence import Recurrence, next_occurrence
-from bot.services.align import Window, chase_steps, zone_country
+from bot.services.align import Window, chase_steps, holiday_country, zone_country
 from bot.storage.records import Client, FollowUp, Reminder, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.followups import DONE, FIRED, PENDING, SKIPPED, STOPPED
@@ -51,25 +51,24 @@ def user_zone(user: User, default_zone: str) -> ZoneInfo:
     return ZoneInfo(user.timezone or default_zone)
 
 
-def read_when(
-    text: str, user: User, now: datetime, default_zone: str
-) -> tuple[datetime | None, str]:
-    """A typed date in the writer's zone and working day: (aware moment or None, the rest)."""
+def read_when(text: str, user: User, now: datetime, default_zone: str) -> When:
+    """A typed date in the writer's zone and working day: the aware moment or None, the rest
+    of the text, and why nothing was read when the date is impossible, vague or too far."""
     found = parse_when(
         text,
         now.astimezone(user_zone(user, default_zone)),
         workday_start=time(user.work_start_min // 60, user.work_start_min % 60),
         workday_end=time(user.work_end_min // 60, user.work_end_min % 60),
-        country=user.holiday_country,
+        country=holiday_country(user, default_zone),
     )
-    return found.at, found.rest
+    return found
 
 
 def quick_time(choice: str, user: User, now: datetime, default_zone: str) -> datetime:
     """The moment a quick button (+15 min, +1 h, tomorrow, Monday, in 3 days) stands for."""
     if choice not in QUICK_PHRASES:
         raise FollowUpError("stale")  # not a button we ever made
-    at, _rest = read_when(QUICK_PHRASES[choice], user, now, default_zone)
+    at = read_when(QUICK_PHRASES[choice], user, now, default_zone).at
     assert at is not None, choice
     return at
 
@@ -77,11 +76,8 @@ def quick_time(choice: str, user: User, now: datetime, default_zone: str) -> dat
 def client_window(client: Client, manager: User, default_zone: str) -> Window:
     """The client's working window: their zone, the manager's hours, their country's holidays."""
     zone = client.timezone or manager.timezone or default_zone
-    country = (
-        zone_country(client.timezone, manager.holiday_country)
-        if client.timezone
-        else manager.holiday_country
-    )
+    mine = holiday_country(manager, default_zone)
+    country = zone_country(client.timezone, mine) if client.timezone else mine
     return Window(
         zone=zone,
         start_min=manager.work_start_min,

@@ -84,6 +84,10 @@ class Database:
         # here instead keeps in-process contention to a fair, sleep-free wait.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # The SQLite file we opened, as (device, inode): deleting or replacing it under a running
+        # bot sends every later write into a file nobody will see again.
+        self._file_id: tuple[int, int] | None = None
+        self.lost: str | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -119,8 +123,34 @@ class Database:
         path = self.url.split(":///", 1)[-1].split("?", 1)[0]
         return None if path in ("", ":memory:") else Path(path)
 
+    def check_file(self) -> bool:
+        """True while the SQLite file we opened is at its path; else log once and set `lost`."""
+        # `lost` stays set until a restart (our connections still point at the old file), so
+        # /healthz can answer 503. Other databases have no file to lose.
+        path = self.sqlite_file()
+        if path is None or self._file_id is None or self.lost is not None:
+            return self.lost is None
+        try:
+            stat = path.stat()
+            if (stat.st_dev, stat.st_ino) == self._file_id:
+                return True
+            self.lost = f"the database file {path.resolve()} was replaced while the bot was running"
+        except FileNotFoundError:
+            self.lost = f"the database file {path.resolve()} was deleted while the bot was running"
+        except OSError:  # e.g. a permission change: we cannot tell, which is no sign of loss
+            return True
+        log.error(
+            "%s; what it saves from now on is lost: stop it, restore a backup, start it again",
+            self.lost,
+        )
+        return False
+
     async def migrate(self) -> None:
         """Bring the schema to the newest revision; refuse a database from a newer version."""
+        path = self.sqlite_file()
+        # SQLite quietly creates a missing file, and an empty one reads as a new database:
+        # say so, or a lost database would come back empty without a word.
+        is_new = path is not None and (not path.exists() or path.stat().st_size == 0)
         await self.check()
         cfg = alembic_config(self.url)
         script = ScriptDirectory.from_config(cfg)
@@ -137,6 +167,11 @@ class Database:
             )
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade, cfg)
+        if path is not None:
+            if is_new:
+                log.warning("created a new empty database at %s", path.resolve())
+            stat = path.stat()
+            self._file_id = (stat.st_dev, stat.st_ino)
         log.info("database schema is at %s", script.get_current_head())
 
     async def close(self) -> None:

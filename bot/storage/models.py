@@ -71,7 +71,8 @@ class UserRow(Base):
     quiet_end_min: Mapped[int | None] = mapped_column(Integer)
     weekend_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     urgent_in_quiet: Mapped[bool] = mapped_column(Boolean, default=True)
-    holiday_country: Mapped[str] = mapped_column(String(8), default="RU")
+    # None: the country of the time zone, until the person chooses one.
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
     current_workspace_id: Mapped[int | None] = mapped_column(Integer)
     awaiting: Mapped[str | None] = mapped_column(String(32))
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -282,4 +283,7 @@ class DraftRow(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)
+    # Carried by the question's buttons: an id reused after a delete never matches it.
+    token: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -32,7 +32,7 @@ class User:
     quiet_end_min: int | None
     weekend_reminders: bool
     urgent_in_quiet: bool
-    holiday_country: str
+    holiday_country: str | None
     current_workspace_id: int | None
     awaiting: str | None
     blocked_at: datetime | None
@@ -100,6 +100,16 @@ class Client:
     first_response_by: int | None
     last_touch_at: datetime | None
     created_at: datetime
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """A request from the client (a new lead, or a known client writing again) that
+        nobody has answered yet, unless the client is lost or paused."""
+        return (
+            self.received_at is not None
+            and self.first_response_at is None
+            and self.status not in ("lost", "paused")
+        )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from aiogram.types import (
 
 from bot.clock import Clock
 from bot.storage.repositories import Repos
+from bot.storage.repositories.outbox import ABOUT_CLIENT, ON_BEHALF_OF
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 _MARKUPS: dict[str, type[Markup]] = {
@@ -92,11 +93,18 @@ class Replies:
         not_before: datetime | None = None,
         reminder_id: int | None = None,
         reply_to: int | None = None,
+        on_behalf_of: int | None = None,
+        client_id: int | None = None,
     ) -> None:
         """Queue a new message to `chat_id` (optionally as a reply to one of its messages)."""
         payload: dict[str, Any] = {"text": text, "parse_mode": parse_mode}
         if reply_to is not None:
             payload["reply_to"] = reply_to
+        # Sent on someone's behalf (a passed lead): that person hears if it cannot be delivered.
+        if on_behalf_of is not None:
+            payload[ON_BEHALF_OF] = on_behalf_of
+        if client_id is not None:
+            payload[ABOUT_CLIENT] = client_id
         if reply_markup is not None:
             payload["reply_markup"] = encode_markup(reply_markup)
         self.queued += 1

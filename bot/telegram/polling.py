@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramConflictError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -28,6 +29,12 @@ log = logging.getLogger("nudge.polling")
 # After this many failures of the same update on a bug (not a transient storage error),
 # we apologise to the user and move on, so one poisoned update cannot stall the bot forever.
 MAX_BUG_ATTEMPTS = 3
+# While another process polls with our token, each getUpdates of ours ends one of theirs and
+# theirs ends ours: retrying fast only fights over the updates until the operator stops one.
+CONFLICT_RETRY_SECONDS = 5.0
+# Two processes on one token take turns getting updates, so good polls come between the 409s:
+# only a conflict after this long without one is news worth another log line.
+CONFLICT_QUIET_SECONDS = 600.0
 
 
 class TokenRejectedError(Exception):
@@ -56,6 +63,9 @@ class Poller:
         self.polls = 0
         self._stopping = asyncio.Event()
         self._fetch: asyncio.Task[list[Update]] | None = None
+        self.conflict_retry = CONFLICT_RETRY_SECONDS
+        self.conflict_quiet = CONFLICT_QUIET_SECONDS
+        self._last_conflict: float | None = None
 
     def stop(self) -> None:
         """Stop asking for updates; the update being handled is finished first."""
@@ -86,7 +96,10 @@ class Poller:
             except TelegramRetryAfter as exc:
                 await self._pause(float(exc.retry_after))
                 continue
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+            except TelegramConflictError as exc:
+                await self._conflict(exc)
+                continue
+            except (TelegramNetworkError, TelegramServerError) as exc:
                 failures += 1
                 delay = min(30.0, 0.5 * 2**failures)
                 log.warning("getUpdates failed (%s); retrying in %.1f s", type(exc).__name__, delay)
@@ -103,6 +116,30 @@ class Poller:
                 self.offset = update.update_id + 1
                 if self._stopping.is_set():
                     return
+
+    async def _conflict(self, exc: TelegramConflictError) -> None:
+        """409: someone else takes our updates. Say so once per episode, not on every retry."""
+        webhook = "webhook" in exc.message.lower()
+        now = time.monotonic()
+        news = self._last_conflict is None or now - self._last_conflict > self.conflict_quiet
+        self._last_conflict = now
+        if news:
+            if webhook:
+                log.error(
+                    "a webhook was set for this token, so getUpdates is refused: deleting it "
+                    "(pending updates are kept); retrying every %.0f s",
+                    self.conflict_retry,
+                )
+            else:
+                log.error(
+                    "another process is polling with this token: stop it (only one bot process "
+                    "may run per token); retrying every %.0f s",
+                    self.conflict_retry,
+                )
+        if webhook:
+            with contextlib.suppress(Exception):  # a timeout too: a stop must not wait long
+                await asyncio.wait_for(self.bot.delete_webhook(drop_pending_updates=False), 10)
+        await self._pause(self.conflict_retry)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake at once when stopping."""
@@ -134,6 +171,10 @@ class Poller:
         """Tell the user the command was not applied, echo their text, and mark it handled."""
         apology = self.dispatcher.workflow_data.get("apology")
         clock = self.dispatcher.workflow_data["clock"]
+        if update.callback_query is not None:
+            # The pressed button's spinner stops, whatever happened to its handler.
+            with contextlib.suppress(TelegramAPIError, TelegramNetworkError):
+                await self.bot.answer_callback_query(update.callback_query.id)
         delivery = self.dispatcher.workflow_data["delivery"]
         try:
             async with self.db.session() as session:
@@ -141,10 +182,11 @@ class Poller:
                 if await repos.updates.is_processed(update.update_id):
                     return
                 if apology is not None:
-                    chat_and_text = apology(update)
-                    if chat_and_text is not None:
-                        chat_id, text = chat_and_text
-                        await Replies(repos, clock).send(chat_id, text, parse_mode=None)
+                    chat_and_texts = apology(update)
+                    if chat_and_texts is not None:
+                        chat_id, texts = chat_and_texts
+                        for text in texts:
+                            await Replies(repos, clock).send(chat_id, text, parse_mode=None)
                 await repos.updates.mark_processed(update.update_id, clock.now())
             delivery.poke()
         except Exception:

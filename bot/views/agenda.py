@@ -9,11 +9,13 @@ from bot.services.agenda import Agenda
 from bot.views.common import duration, esc, grid, local_time
 from bot.views.followups import FuCb, fu_line
 from bot.views.leads import LeadCb
+from bot.views.limits import MAX_BUTTONS, NAME, fit, shorten
 
 
 def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
-    """The agenda as sections: overdue, due, leads waiting, silent clients."""
-    lines = [title]
+    """The agenda as sections: overdue, due, leads waiting, silent clients; within Telegram's
+    limit, the items that do not fit counted at the end."""
+    lines: list[str] = []
     if agenda.overdue:
         lines += ["", _("<b>Overdue</b>")]
         lines += [
@@ -33,16 +35,17 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
         for lead in agenda.leads:
             waited = agenda.now - (lead.received_at or lead.created_at)
             lines.append(
-                _("⏰ «{name}» — waiting {waited}").format(
-                    name=esc(lead.name), waited=duration(waited)
+                _("⏰ “{name}” — waiting {waited}").format(
+                    name=esc(shorten(lead.name, NAME)), waited=duration(waited)
                 )
             )
     if agenda.silent:
         lines += ["", _("<b>Silent clients</b> (no touch for too long)")]
         for silent in agenda.silent:
             lines.append(
-                _("🤐 «{name}» — last touch {ago} ago").format(
-                    name=esc(silent.name), ago=duration(agenda.now - silent.last_touch)
+                _("🤐 “{name}” — last touch {ago} ago").format(
+                    name=esc(shorten(silent.name, NAME)),
+                    ago=duration(agenda.now - silent.last_touch),
                 )
             )
         if agenda.silent_total > len(agenda.silent):
@@ -51,7 +54,12 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
                     n=agenda.silent_total - len(agenda.silent)
                 )
             )
-    return "\n".join(lines)
+    text, _shown = fit(
+        [title],
+        lines,
+        lambda n: _("…and more: /followups"),
+    )
+    return text
 
 
 def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
@@ -80,4 +88,4 @@ def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
                 callback_data=LeadCb(action="open", client_id=silent.client_id).pack(),
             )
         )
-    return grid(buttons, 2) if buttons else None
+    return grid(buttons[:MAX_BUTTONS], 2) if buttons else None

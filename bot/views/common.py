@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.dates import get_day_names
+from pydantic import Field
 
+from bot.parsing.phones import format_phone
 from bot.parsing.timezones import describe_zone
 from bot.parsing.worktime import window_text
 from bot.storage.records import Contact, User
+from bot.views.limits import shorten
+
+# An id on a button: a crafted one beyond 64 bits fails the filter instead of the database.
+Id = Annotated[int, Field(ge=0, lt=2**63)]
+_ID_RE = re.compile(r"[0-9]{1,18}")
+
+
+def id_arg(text: str) -> int | None:
+    """A number a button or a stored question carries, or None: ASCII digits only, because
+    `'²'.isdigit()` is true and `int('²')` fails, and at most 18 of them (64-bit columns)."""
+    return int(text) if _ID_RE.fullmatch(text) else None
+
 
 CONTACT_ICONS = {"phone": "📞", "email": "✉️", "username": "💬", "link": "🔗"}
 
@@ -58,9 +75,16 @@ def local_time(at: datetime, zone: str, now: datetime) -> str:
     return local.strftime("%d.%m %H:%M")
 
 
+def contact_text(contact: Contact) -> str:
+    """A contact as people read it: phones grouped (+7 999 123-45-67), the rest as stored."""
+    return format_phone(contact.value) if contact.kind == "phone" else contact.value
+
+
 def contacts_line(contacts: list[Contact]) -> str:
-    """`📞 +79991234567 · ✉️ a@b.ru`."""
-    return " · ".join(f"{CONTACT_ICONS.get(c.kind, '•')} {esc(c.value)}" for c in contacts)
+    """`📞 +7 999 123-45-67 · ✉️ a@b.ru`."""
+    return " · ".join(
+        f"{CONTACT_ICONS.get(c.kind, '•')} {esc(shorten(contact_text(c), 100))}" for c in contacts
+    )
 
 
 def zone_text(zone: str, lang: str, now: datetime | None = None) -> str:
@@ -83,3 +107,23 @@ def hours_text(user: User, lang: str) -> str:
     return (
         f"{days_text(user.work_days, lang)} {window_text(user.work_start_min, user.work_end_min)}"
     )
+
+
+def question_closed(state: str) -> str:
+    """Why a question's button did nothing: answered already, or not this question any more."""
+    if state == "used":
+        return _("You have already answered this question.")
+    return _("This button is out of date: its question is closed.")
+
+
+def team_label(name: str, owner_first_name: str) -> str:
+    """A team as people know it: its name, or whose team it is until someone names it (never
+    a person's first name posing as a team's name)."""
+    if name:
+        return name
+    return _("team of {owner}").format(owner=owner_first_name or "?")
+
+
+def quoted(text: str) -> str:
+    """A name in quotes as the reader's language writes them: «Ромашка», “Acme”."""
+    return _("“{name}”").format(name=text)

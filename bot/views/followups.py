@@ -18,8 +18,10 @@ from bot.parsing.recurrence import Recurrence
 from bot.parsing.worktime import window_text
 from bot.services.align import align, is_inside
 from bot.services.followups import CHASE, CHASE_STEPS, REPEAT, FollowUpError, client_window
+from bot.services.quiet import release_at
 from bot.storage.records import Client, FollowUp, User
-from bot.views.common import duration, esc, grid, local_time
+from bot.views.common import Id, duration, esc, grid, local_time, quoted
+from bot.views.limits import LINE_TEXT, LONG_TEXT, NAME, fit, shorten
 
 SNOOZES = ("15m", "1h", "tmr", "mon")
 ASK_WHEN = ("1h", "tmr", "mon", "3d")
@@ -29,8 +31,9 @@ class FuCb(CallbackData, prefix="fu"):
     """A button about one follow-up (or a draft of one): what to do, and a choice."""
 
     action: str
-    id: int
+    id: Id
     arg: str = ""
+    t: str = ""  # the token of the question the button answers
 
 
 def moment(at: datetime, zone: str, lang: str, now: datetime | None = None) -> str:
@@ -135,10 +138,10 @@ def fu_line(
     fu: FollowUp, client: Client | None, zone: str, lang: str, now: datetime | None = None
 ) -> str:
     """One follow-up as a line of a list: time, client, what."""
-    name = esc(client.name) if client else "—"
-    text = f"{moment(fu.due_at, zone, lang, now)} · «{name}»"
+    name = esc(shorten(client.name, NAME)) if client else "—"
+    text = moment(fu.due_at, zone, lang, now) + " · " + quoted(name)
     if fu.what:
-        text += " — " + esc(fu.what)
+        text += " — " + esc(shorten(fu.what, LINE_TEXT))
     if fu.mode == CHASE:
         text += " " + _("(chase {step}/{total})").format(step=fu.step + 1, total=CHASE_STEPS)
     elif fu.mode == REPEAT:
@@ -149,8 +152,8 @@ def fu_line(
 def fu_details(fu: FollowUp, client: Client, my_zone: str, lang: str, now: datetime) -> str:
     """What a follow-up is about, when, and which series it belongs to."""
     lines = [
-        _("🔔 Follow up «{name}»").format(name=esc(client.name))
-        + (": " + esc(fu.what) if fu.what else "")
+        _("🔔 Follow up “{name}”").format(name=esc(client.name))
+        + (": " + esc(shorten(fu.what, LONG_TEXT)) if fu.what else "")
     ]
     lines.append(
         _("When: {when}").format(
@@ -184,7 +187,7 @@ def fu_keyboard(fu: FollowUp) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def when_keyboard(draft_id: int) -> InlineKeyboardMarkup:
+def when_keyboard(draft_id: int, token: str) -> InlineKeyboardMarkup:
     """The "when?" question's answers: in an hour, tomorrow, on Monday, in 3 days."""
     labels = {
         "1h": _("In an hour"),
@@ -194,7 +197,10 @@ def when_keyboard(draft_id: int) -> InlineKeyboardMarkup:
     }
     kb = InlineKeyboardBuilder()
     for choice in ASK_WHEN:
-        kb.button(text=labels[choice], callback_data=FuCb(action="when", id=draft_id, arg=choice))
+        kb.button(
+            text=labels[choice],
+            callback_data=FuCb(action="when", id=draft_id, arg=choice, t=token),
+        )
     kb.adjust(4)
     return kb.as_markup()
 
@@ -247,17 +253,22 @@ def confirmation(
     """ "Follow-up set" with both clocks, and the offer to move it into the client's day."""
     my_zone = user.timezone or default_zone
     client_zone = client.timezone or my_zone
-    text = _("🔔 Follow-up «{name}»: {when}").format(
+    text = _("🔔 Follow-up “{name}”: {when}").format(
         name=esc(client.name), when=both_clocks(fu.due_at, client_zone, my_zone, lang, now)
     )
     if fu.what:
-        text += "\n" + esc(fu.what)
+        text += "\n" + esc(shorten(fu.what, LONG_TEXT))
+    text += quiet_note(user, fu.due_at, default_zone, lang, now)
     window = client_window(client, user, default_zone)
-    if is_inside(fu.due_at, window):
+    mine = fu.due_at.astimezone(ZoneInfo(my_zone))
+    # The manager's own end of day ("до конца дня", eod) is their deadline, not a call at an
+    # odd hour for the client: no offer to move it.
+    own_eod = mine.hour * 60 + mine.minute == user.work_end_min
+    if own_eod or is_inside(fu.due_at, window):
         return text, None
     proposed = align(fu.due_at, window)
     text += "\n\n" + _(
-        "⚠️ That is outside «{name}»'s working day ({hours}; days off and public holidays: "
+        "⚠️ That is outside “{name}”'s working day ({hours}; days off and public holidays: "
         "{country}). Move it to {when}?"
     ).format(
         name=esc(client.name),
@@ -268,29 +279,17 @@ def confirmation(
     return text, align_keyboard(fu.id, proposed, moment(proposed, client_zone, lang, now))
 
 
-def pick_client_keyboard(draft_id: int, clients: list[Client]) -> InlineKeyboardMarkup:
-    """One button per client that matched a typed name."""
-    buttons = [
-        InlineKeyboardButton(
-            text=client.name[:60],
-            callback_data=FuCb(action="pick", id=draft_id, arg=str(client.id)).pack(),
-        )
-        for client in clients
-    ]
-    return grid(buttons, 1)
-
-
-def next_step_keyboard(client_id: int) -> InlineKeyboardMarkup:
-    """«Через 3 дня» · «Пока ничего» under "what's next?"."""
+def next_step_keyboard(draft_id: int, token: str) -> InlineKeyboardMarkup:
+    """“Через 3 дня” · “Пока ничего” under "what's next?"."""
     return grid(
         [
             InlineKeyboardButton(
                 text=quick_label("3d"),
-                callback_data=FuCb(action="next", id=client_id, arg="3d").pack(),
+                callback_data=FuCb(action="next", id=draft_id, arg="3d", t=token).pack(),
             ),
             InlineKeyboardButton(
                 text=_("Nothing for now"),
-                callback_data=FuCb(action="next", id=client_id, arg="no").pack(),
+                callback_data=FuCb(action="next", id=draft_id, arg="no", t=token).pack(),
             ),
         ],
         2,
@@ -306,8 +305,13 @@ def followups_list(
     now: datetime,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """/followups: one line and one button per open follow-up."""
-    lines = [_("<b>Follow-ups</b>: {n}").format(n=total)]
-    lines += [fu_line(f, clients.get(f.client_id), zone, lang, now) for f in items]
+    text, shown = fit(
+        [_("<b>Follow-ups</b>: {n}").format(n=total)],
+        [fu_line(f, clients.get(f.client_id), zone, lang, now) for f in items],
+        lambda n: _("…and {n} more.").format(n=n + total - len(items)),
+    )
+    if shown == len(items) and total > len(items):
+        text += "\n" + _("…and {n} more.").format(n=total - len(items))
     buttons = [
         InlineKeyboardButton(
             text="{at} {name}".format(
@@ -316,6 +320,18 @@ def followups_list(
             )[:60],
             callback_data=FuCb(action="open", id=f.id).pack(),
         )
-        for f in items
+        for f in items[:shown]
     ]
-    return "\n".join(lines), grid(buttons, 2)
+    return text, grid(buttons, 2)
+
+
+def quiet_note(user: User, at: datetime, default_zone: str, lang: str, now: datetime) -> str:
+    """When a reminder due in the person's quiet hours (or on a day off they keep free) will
+    really arrive, as a line to add to its confirmation; "" if it arrives on time."""
+    arrives = release_at(user, at, urgent=False, default_zone=default_zone)
+    if arrives <= at:
+        return ""
+    zone = user.timezone or default_zone
+    return "\n" + _("🌙 That is in your quiet hours: it will come at {when}.").format(
+        when=moment(arrives, zone, lang, now)
+    )

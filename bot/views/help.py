@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import gettext as _
+
+from bot.views.common import duration
 
 
 def commands() -> list[BotCommand]:
@@ -21,18 +25,22 @@ def commands() -> list[BotCommand]:
         BotCommand(command="sla", description=_("Lead response time")),
         BotCommand(command="silent", description=_("When a client counts as silent")),
         BotCommand(command="settings", description=_("Time zone, hours, language")),
+        BotCommand(command="team", description=_("Your teams, members and roles")),
         BotCommand(command="invite", description=_("Invite a colleague")),
+        BotCommand(command="cancel", description=_("Drop the open question")),
         BotCommand(command="help", description=_("What I can do")),
     ]
 
 
-def help_text() -> str:
-    """The command list with examples."""
+def help_text(sla: timedelta) -> str:
+    """The command list with examples; `sla` is the team's lead response time."""
     return "\n".join(
         [
             _("<b>What I can do</b>"),
             "",
-            _("/lead — a new lead, the 15-minute clock starts:"),
+            _("/lead — a new lead; if nobody answers it within {sla}, I ping you:").format(
+                sla=duration(sla)
+            ),
             "<code>"
             + _("/lead Ivan Petrov, +7 999 123-45-67, request from the website")
             + "</code>",
@@ -51,7 +59,9 @@ def help_text() -> str:
             _("/sla — how long a lead may wait: <code>/sla 10</code>"),
             _("/silent — days without a touch before a client is silent: <code>/silent 14</code>"),
             _("/settings — time zone, working hours, quiet hours, language"),
+            _("/team — your teams, their members and roles; switch the current team"),
             _("/invite — a link that adds a colleague to your team"),
+            _("/cancel — drop the question I asked (or type “отмена”)"),
             _("/help — this list"),
         ]
     )

@@ -46,7 +46,7 @@ def intake_text(settings: Settings, workspace: Workspace) -> str:
         + f"\n<code>{esc(url)}</code>\n\n"
         + _("Example:")
         + f"\n<pre>{example}</pre>\n"
-        + _("Every owner and manager of «{team}» gets the lead at once.").format(
+        + _("Every owner and manager of “{team}” gets the lead at once.").format(
             team=esc(workspace.name)
         )
     )

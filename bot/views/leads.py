@@ -12,16 +12,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.storage.records import Client, Contact, User
-from bot.views.common import contacts_line, duration, esc, local_time
+from bot.views.common import Id, contacts_line, duration, esc, local_time
+from bot.views.limits import shorten
 
 CALL_IN_MINUTES = (15, 30, 60, 120)
+LEAD_NOTE = 700
 
 
 class LeadCb(CallbackData, prefix="ld"):
     """A button about one client: what to do, and an argument for choices."""
 
     action: str
-    client_id: int
+    client_id: Id
     arg: str = ""
 
 
@@ -35,11 +37,16 @@ def lead_card(
     answered_by: str | None = None,
 ) -> str:
     """The lead's card as the manager sees it right after /lead, and after an answer."""
-    lines = [_("🔥 New lead: <b>{name}</b>").format(name=esc(client.name))]
+    title = (
+        _("🔥 New lead: <b>{name}</b>")
+        if client.status == "lead"
+        else _("💬 A new request from your client <b>{name}</b>")
+    )
+    lines = [title.format(name=esc(shorten(client.name, 200)))]
     if contacts:
         lines.append(contacts_line(contacts))
     if client.note:
-        lines.append("📝 " + esc(client.note))
+        lines.append("📝 " + esc(shorten(client.note, LEAD_NOTE)))
     received = client.received_at or client.created_at
     if client.first_response_at is not None:
         lines.append(
@@ -57,15 +64,23 @@ def lead_card(
     return "\n".join(lines)
 
 
-def lead_keyboard(client_id: int) -> InlineKeyboardMarkup:
-    """Ответил ✅ · Позвоню через… · Передать коллеге."""
+def lead_keyboard(client: Client) -> InlineKeyboardMarkup:
+    """Ответил ✅ · Позвоню через… · Передать коллеге, and 📝 when the request is too long for
+    the card."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Answered ✅"), callback_data=LeadCb(action="ans", client_id=client_id))
-    kb.button(text=_("Call in…"), callback_data=LeadCb(action="call", client_id=client_id))
+    kb.button(text=_("Answered ✅"), callback_data=LeadCb(action="ans", client_id=client.id))
+    kb.button(text=_("Call in…"), callback_data=LeadCb(action="call", client_id=client.id))
     kb.button(
-        text=_("Pass to a colleague"), callback_data=LeadCb(action="pass", client_id=client_id)
+        text=_("Pass to a colleague"), callback_data=LeadCb(action="pass", client_id=client.id)
     )
-    kb.adjust(2, 1)
+    if len(client.note.strip()) > LEAD_NOTE:
+        kb.button(
+            text=_("📝 The whole request"),
+            callback_data=LeadCb(action="notes", client_id=client.id),
+        )
+        kb.adjust(2, 1, 1)
+    else:
+        kb.adjust(2, 1)
     return kb.as_markup()
 
 
@@ -77,7 +92,7 @@ def call_in_keyboard(client_id: int) -> InlineKeyboardMarkup:
             text=duration(timedelta(minutes=minutes)),
             callback_data=LeadCb(action="callin", client_id=client_id, arg=str(minutes)),
         )
-    kb.button(text=_("« Back"), callback_data=LeadCb(action="card", client_id=client_id))
+    kb.button(text=_("“ Back"), callback_data=LeadCb(action="card", client_id=client_id))
     kb.adjust(2, 2, 1)
     return kb.as_markup()
 
@@ -87,18 +102,20 @@ def lead_example() -> str:
     return _("Example: <code>/lead Ivan Petrov, +7 999 123-45-67, request from the website</code>")
 
 
-def forward_offer_keyboard(draft_id: int) -> InlineKeyboardMarkup:
-    """«Сделать лидом» · «Нет» under a forwarded message."""
+def forward_offer_keyboard(draft_id: int, token: str) -> InlineKeyboardMarkup:
+    """“Сделать лидом” · “Нет” under a forwarded message; the question's token rides along."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=draft_id))
-    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=draft_id))
+    kb.button(
+        text=_("Make it a lead"), callback_data=LeadCb(action="fwd", client_id=draft_id, arg=token)
+    )
+    kb.button(text=_("No"), callback_data=LeadCb(action="nofwd", client_id=draft_id, arg=token))
     return kb.as_markup()
 
 
 def pass_keyboard(
     client_id: int, member_ids: list[int], people: dict[int, User]
 ) -> InlineKeyboardMarkup:
-    """The colleagues a lead can be passed to, and « Back."""
+    """The colleagues a lead can be passed to, and “ Back."""
     kb = InlineKeyboardBuilder()
     for member_id in member_ids:
         person = people.get(member_id)
@@ -106,6 +123,20 @@ def pass_keyboard(
             text=person.display_name if person else str(member_id),
             callback_data=LeadCb(action="passto", client_id=client_id, arg=str(member_id)),
         )
-    kb.button(text=_("« Back"), callback_data=LeadCb(action="card", client_id=client_id))
+    kb.button(text=_("“ Back"), callback_data=LeadCb(action="card", client_id=client_id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def duplicate_keyboard(draft_id: int, token: str, client_name: str) -> InlineKeyboardMarkup:
+    """“It is them: log the request” · “A new client”."""
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=_("It is “{name}”: log the request").format(name=shorten(client_name, 40)),
+        callback_data=LeadCb(action="dupsame", client_id=draft_id, arg=token),
+    )
+    kb.button(
+        text=_("A new client"), callback_data=LeadCb(action="dupnew", client_id=draft_id, arg=token)
+    )
     kb.adjust(1)
     return kb.as_markup()

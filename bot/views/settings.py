@@ -6,9 +6,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel import Locale
 
 from bot.clock import Clock
 from bot.parsing.worktime import window_text
+from bot.services.align import holiday_country
 from bot.storage.records import User
 from bot.views.common import hours_text, zone_text
 
@@ -48,7 +50,7 @@ def settings_text(user: User, lang: str, default_zone: str, clock: Clock) -> str
             _("Reminders on weekends: {value}").format(
                 value=_("on") if user.weekend_reminders else _("off")
             ),
-            _("Holidays of: {value}").format(value=user.holiday_country),
+            _("Holidays of: {value}").format(value=country_text(user, lang, default_zone)),
             _("Lead alerts in quiet hours and at night: {value}").format(
                 value=_("on") if user.urgent_in_quiet else _("off")
             ),
@@ -56,7 +58,14 @@ def settings_text(user: User, lang: str, default_zone: str, clock: Clock) -> str
     )
 
 
-def settings_keyboard(user: User) -> InlineKeyboardMarkup:
+def country_text(user: User, lang: str, default_zone: str) -> str:
+    """`Великобритания (по часовому поясу)` until chosen, then just the country."""
+    code = holiday_country(user, default_zone)
+    name = Locale.parse(lang).territories.get(code, code)
+    return name if user.holiday_country else _("{country} (by time zone)").format(country=name)
+
+
+def settings_keyboard(user: User, default_zone: str) -> InlineKeyboardMarkup:
     """One button per preference."""
     kb = InlineKeyboardBuilder()
     kb.button(text=_("🌐 Language"), callback_data=SettingsCb(action="lang"))
@@ -68,7 +77,7 @@ def settings_keyboard(user: User) -> InlineKeyboardMarkup:
         callback_data=SettingsCb(action="weekend"),
     )
     kb.button(
-        text=_("🎌 Holidays: {code}").format(code=user.holiday_country),
+        text=_("🎌 Holidays: {code}").format(code=holiday_country(user, default_zone)),
         callback_data=SettingsCb(action="hol"),
     )
     kb.button(
@@ -84,6 +93,6 @@ def holidays_keyboard() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for code in HOLIDAY_COUNTRIES:
         kb.button(text=code, callback_data=SettingsCb(action="holset", value=code))
-    kb.button(text=_("« Back"), callback_data=SettingsCb(action="show"))
+    kb.button(text=_("“ Back"), callback_data=SettingsCb(action="show"))
     kb.adjust(4)
     return kb.as_markup()

@@ -40,6 +40,6 @@ def greeting(user: User, sla: timedelta) -> str:
     return _(
         "👋 Hi, {name}! I'm Nudge, the working memory of an account manager.\n"
         "• I record leads and ping you when one waits longer than {minutes}.\n"
-        "• I keep follow-ups, promises and invoices and remind you on time.\n"
+        "• I keep your clients and follow-ups and remind you on time, in your time zone.\n"
         "• One line is enough: <code>/lead Ivan Petrov, +7 999 123-45-67</code>"
     ).format(name=esc(user.first_name or user.username or ""), minutes=minutes)

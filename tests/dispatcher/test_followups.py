@@ -430,7 +430,7 @@ async def test_an_english_speaking_manager(harness: Harness) -> None:
     [series] = await harness.send("/fu Acme every month on the 1st invoice", **en)
     assert "monthly on day 1 at 10:00" in series.text and "Tue 01.12 10:00" in series.text
     [today] = await harness.send("/today", **en)
-    assert "Leads waiting for an answer" in today.text and "«Acme»" in today.text
+    assert "Leads waiting for an answer" in today.text and "“Acme”" in today.text
 
 
 async def pending_rows(h: Harness) -> list[FollowUp]:

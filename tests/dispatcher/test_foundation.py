@@ -112,8 +112,12 @@ async def test_invite_and_join(harness: Harness) -> None:
     link = reply.text.split("\n")[-1]
     assert link.startswith("https://t.me/nudge_test_bot?start=join_")
     code = link.split("start=")[1]
-    [joined, _greeting] = await harness.send(f"/start {code}", user_id=2)
-    assert "Вы в команде «Ivan»" in joined.text
+    sent = await harness.send(f"/start {code}", user_id=2)
+    [joined, _greeting] = [m for m in sent if m.chat_id == 2]
+    # No first name poses as a team's name; the owner hears who joined.
+    assert "Вы в команде «команда (владелец: Ivan)»" in joined.text
+    [told] = [m for m in sent if m.chat_id == 1]
+    assert "Новый участник" in told.text and "Ivan" in told.text
     [again, _] = await harness.send(f"/start {code}", user_id=2)
     assert "уже в команде" in again.text
     [bad, _] = await harness.send("/start join_nope", user_id=3)

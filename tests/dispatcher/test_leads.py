@@ -44,7 +44,7 @@ async def test_lead_card_splits_name_contact_and_note(harness: Harness) -> None:
     await onboard(harness)
     [card] = await harness.send("/lead Иван Петров, +7 999 123-45-67, заявка с сайта")
     assert "Новый лид: <b>Иван Петров</b>" in card.text
-    assert "+79991234567" in card.text and "заявка с сайта" in card.text
+    assert "+7 999 123-45-67" in card.text and "заявка с сайта" in card.text
     assert "ответить до 13:15" in card.text  # 10:00 UTC = 13:00 in Moscow, SLA 15 min
     assert buttons(card) == ["Ответил ✅", "Позвоню через…", "Передать коллеге"]
 
@@ -220,7 +220,13 @@ async def test_answer_on_a_client_card_keeps_the_card(harness: Harness) -> None:
     [edit] = await harness.press(LeadCb(action="ans", client_id=client_id, arg="card").pack())
     assert isinstance(edit, EditMessageText)
     assert "👤 <b>Acme Corp</b>" in edit.text and "История" in edit.text
-    assert buttons(edit) == ["🔔 Напомнить", "Статус", "Часовой пояс", "Передать коллеге"]
+    assert buttons(edit) == [
+        "🔔 Напомнить",
+        "Статус",
+        "Часовой пояс",
+        "Передать коллеге",
+        "📜 История",
+    ]
 
 
 async def test_a_ping_held_for_quiet_hours_is_dropped_once_answered(harness: Harness) -> None:
@@ -254,4 +260,7 @@ async def test_settings_are_private(harness: Harness) -> None:
             }
         }
     )
-    assert sent == []  # no crash, nothing personal posted into a group
+    # No crash and nothing personal posted into a group: only the pointer to the private chat.
+    [pointer] = sent
+    assert "Europe" not in pointer.text and "Москва" not in pointer.text
+    assert pointer.reply_markup.inline_keyboard[0][0].url == "https://t.me/nudge_test_bot"

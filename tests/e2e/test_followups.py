@@ -312,7 +312,7 @@ async def test_chase_stops_when_the_client_replied(nudge: Nudge) -> None:
     [edit] = await nudge.fake.wait_for(
         "editMessageText", lambda c: c.params.get("message_id") == message_id, since=mark
     )
-    assert edit.params["text"].endswith(f"💬 «{CLIENT}» ответил: цепочка остановлена.")
+    assert edit.params["text"].endswith(f"💬 Клиент «{CLIENT}» ответил: цепочка остановлена.")
     [answer] = await nudge.fake.wait_for("answerCallbackQuery", since=mark)
     assert answer.params.get("text") == "Цепочка остановлена"
     assert rows(nudge.db, "SELECT state FROM followups WHERE mode='chase'") == [

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e_support import (
+    ROOT,
     TOKEN,
     BotProcess,
     bot_env,
@@ -86,6 +87,7 @@ async def test_sigterm_exits_zero_and_logs_no_token(fake: FakeTelegram, bot: Bot
     ("env", "expected"),
     [
         ({"BOT_TOKEN": None}, "BOT_TOKEN is not set"),
+        ({"BOT_TOKEN": ""}, "BOT_TOKEN is not set: get one from @BotFather"),
         ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN"),
         ({"DEFAULT_TIMEZONE": "Mars/Base"}, "DEFAULT_TIMEZONE"),
         ({"LEAD_RESPONSE_SLA": "soon"}, "LEAD_RESPONSE_SLA"),
@@ -103,3 +105,31 @@ async def test_bad_configuration_exits_2_with_one_line(
     assert len(lines) == 1, err
     assert expected in lines[0] and "Traceback" not in err
     assert "not-a-token" not in err
+
+
+async def test_env_example_with_only_a_token_starts_and_keeps_retrying(tmp_path: Path) -> None:
+    """The README's first path: `cp .env.example .env`, fill in BOT_TOKEN, run."""
+    example = (ROOT / ".env.example").read_text()
+    (tmp_path / ".env").write_text(
+        example.replace("\nBOT_TOKEN=\n", f"\nBOT_TOKEN={TOKEN}\n").replace(
+            "\nTELEGRAM_API_URL=\n", "\nTELEGRAM_API_URL=http://127.0.0.1:9\n"
+        )
+    )
+    env = {
+        k: v
+        for k, v in bot_env(None, tmp_path).items()
+        if k in ("PATH", "HOME", "PYTHONPATH", "PYTHONUNBUFFERED")
+    }
+    bot = await BotProcess(env, tmp_path).start()
+    try:
+        # A second retry line means it got past the settings and the database and waits it out.
+        await wait_until(
+            lambda: bot.log().count("Telegram is unreachable") >= 2, timeout=30, what="retries"
+        )
+        assert bot.proc is not None and bot.proc.returncode is None
+        log = bot.log()
+        assert f"created a new empty database at {tmp_path / 'data' / 'nudge.sqlite3'}" in log
+        assert "INTAKE_PORT" not in log and "Traceback" not in log
+        assert await bot.terminate(timeout=10) == 0
+    finally:
+        await bot.ensure_dead()

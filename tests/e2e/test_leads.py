@@ -104,7 +104,7 @@ async def test_ping_arrives_once_through_429_and_500(
     accepted = [
         c
         for c in fake.calls_of("sendMessage", chat_id=4)
-        if c.status == 200 and "Лид «Пётр» ждёт ответа" in c.params["text"]
+        if c.status == 200 and "⏰ Лид «Пётр» ждёт ответа" in c.params["text"]
     ]
     failed = [c for c in fake.calls_of("sendMessage", chat_id=4) if c.status != 200]
     assert len(accepted) == 1 and {c.status for c in failed} == {429, 500}

@@ -139,6 +139,9 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.rate_limit_per_second = None
         self.get_updates_fail = 0
+        # Every Nth send* call is refused with 429 (retry_after 1): a steady share of refusals.
+        self.refuse_every: int | None = None
+        self._sends = 0
         self.confirmed_offset = 0
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
@@ -445,6 +448,10 @@ class FakeTelegram:
                 raise ApiError(fault.status, fault.description, fault.retry_after)
         if chat_id in self.blocked and name.startswith(("send", "edit", "copy", "forward")):
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if self.refuse_every and name.startswith("send") and name != "sendchataction":
+            self._sends += 1
+            if self._sends % self.refuse_every == 0:
+                raise ApiError(429, "Too Many Requests: retry after 1", 1)
         if self._rate and name.startswith("send") and name != "sendchataction":
             now, rate = time.monotonic(), self._rate
             self._tokens = min(max(1.0, rate), self._tokens + (now - self._tokens_at) * rate)
@@ -633,10 +640,14 @@ class FakeTelegram:
         markup = params.get("reply_markup")
         if not isinstance(markup, dict) or "inline_keyboard" not in markup:
             return {}
+        if sum(len(row) for row in markup["inline_keyboard"]) > 100:
+            raise ApiError(400, "Bad Request: reply markup is too long")
         for row in markup["inline_keyboard"]:
             for button in row:
                 if len(button.get("callback_data", "").encode()) > 64:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if not str(button.get("text", "")).strip():
+                    raise ApiError(400, "Bad Request: text buttons are unallowed")
         return {"reply_markup": markup} if any(markup["inline_keyboard"]) else {}
 
     def _editable(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -665,6 +676,8 @@ class FakeTelegram:
             return True
         if not params.get("text"):
             raise ApiError(400, "Bad Request: message text is empty")
+        if len(str(params["text"])) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
         return self._apply_edit(
             self._editable(params), {"text": params["text"], **self._markup(params)}
         )

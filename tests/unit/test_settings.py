@@ -46,7 +46,7 @@ def test_sla_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_missing_token_is_one_clear_line() -> None:
     with pytest.raises(ValidationError) as info:
         Settings(_env_file=None)  # type: ignore[call-arg]
-    assert _settings_error(info.value) == "BOT_TOKEN is not set"
+    assert _settings_error(info.value).startswith("BOT_TOKEN is not set: get one from @BotFather")
 
 
 def test_malformed_token_is_not_echoed() -> None:
@@ -77,3 +77,49 @@ def test_log_filter_hides_the_token() -> None:
     RedactingFilter([BOT_TOKEN]).filter(record)
     assert BOT_TOKEN not in record.getMessage()
     assert "***" in record.getMessage()
+
+
+SETTING_NAMES = [name.upper() for name in Settings.model_fields]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No setting comes from the developer's environment."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_env_example_with_only_the_token_filled_in(tmp_path: Path, clean_env: object) -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    assert "\nINTAKE_PORT=\n" in example  # the empty values this test is about
+    env_file = tmp_path / ".env"
+    env_file.write_text(example.replace("\nBOT_TOKEN=\n", f"\nBOT_TOKEN={BOT_TOKEN}\n"))
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert settings.bot_token.get_secret_value() == BOT_TOKEN
+    assert settings.intake_port is None
+    assert settings.telegram_api_url is None and settings.public_url is None
+    assert settings.polling_timeout == 25
+
+
+def test_empty_environment_values_mean_not_set(clean_env: pytest.MonkeyPatch) -> None:
+    for name in ("INTAKE_PORT", "TELEGRAM_API_URL", "DATABASE_URL", "LOG_LEVEL"):
+        clean_env.setenv(name, "")
+    clean_env.setenv("POLLING_TIMEOUT", "  ")
+    settings = Settings(_env_file=None, bot_token=BOT_TOKEN)  # type: ignore[call-arg]
+    assert settings.intake_port is None and settings.telegram_api_url is None
+    assert settings.database_url == "sqlite+aiosqlite:///./data/nudge.sqlite3"
+    assert settings.log_level == "INFO" and settings.polling_timeout == 25
+
+
+@pytest.mark.parametrize("token", ["", "   "])
+def test_empty_token_says_not_set_and_where_to_get_one(
+    clean_env: pytest.MonkeyPatch, token: str
+) -> None:
+    clean_env.setenv("BOT_TOKEN", token)
+    with pytest.raises(ValidationError) as info:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    line = _settings_error(info.value)
+    assert line.startswith("BOT_TOKEN is not set")
+    assert "@BotFather" in line and ".env" in line and "BOT_TOKEN=" in line
+    assert "does not look like" not in line

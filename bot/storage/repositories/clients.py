@@ -101,6 +101,50 @@ class ClientRepo:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    async def search_terms(
+        self, workspace_ids: list[int]
+    ) -> list[tuple[int, str, str, str | None, list[tuple[str, str]]]]:
+        """(id, name, aliases, company, contacts) of every client of these teams, for search."""
+        rows = (
+            await self.session.execute(
+                select(ClientRow.id, ClientRow.name, ClientRow.aliases, ClientRow.company)
+                .where(ClientRow.workspace_id.in_(workspace_ids))
+                .order_by(ClientRow.id)
+            )
+        ).all()
+        contacts: dict[int, list[tuple[str, str]]] = {}
+        for client_id, kind, value in await self.session.execute(
+            select(ContactRow.client_id, ContactRow.kind, ContactRow.value)
+            .join(ClientRow, ClientRow.id == ContactRow.client_id)
+            .where(ClientRow.workspace_id.in_(workspace_ids))
+        ):
+            contacts.setdefault(client_id, []).append((kind, value))
+        return [(r[0], r[1], r[2], r[3], contacts.get(r[0], [])) for r in rows]
+
+    async def with_contact(self, workspace_id: int, kind: str, values: list[str]) -> list[Client]:
+        """Clients of the team with one of these contacts (compared case-insensitively)."""
+        if not values:
+            return []
+        rows = await self.session.scalars(
+            select(ClientRow)
+            .join(ContactRow, ContactRow.client_id == ClientRow.id)
+            .where(
+                ClientRow.workspace_id == workspace_id,
+                ContactRow.kind == kind,
+                func.lower(ContactRow.value).in_([v.lower() for v in values]),
+            )
+            .distinct()
+        )
+        return [plain(Client, r) for r in rows]
+
+    async def hand_over(self, workspace_id: int, from_user: int, to_user: int) -> None:
+        """One person's clients in this team get another owner (they left the team)."""
+        await self.session.execute(
+            update(ClientRow)
+            .where(ClientRow.workspace_id == workspace_id, ClientRow.owner_id == from_user)
+            .values(owner_id=to_user)
+        )
+
     async def count(self, workspace_id: int) -> int:
         """How many clients the workspace has."""
         return int(
@@ -123,6 +167,22 @@ class ClientRepo:
         row.updated_at = now
         await self.session.flush()
         return plain(Client, row)
+
+    async def reopen_request(
+        self, client_id: int, received_at: datetime, status: str, now: datetime
+    ) -> None:
+        """A known client asks again: the answer clock starts over from `received_at`."""
+        await self.session.execute(
+            update(ClientRow)
+            .where(ClientRow.id == client_id)
+            .values(
+                received_at=received_at,
+                first_response_at=None,
+                first_response_by=None,
+                status=status,
+                updated_at=now,
+            )
+        )
 
     async def record_first_response(self, client_id: int, by: int, at: datetime) -> bool:
         """Stop the lead clock unless it is already stopped; True if this call stopped it."""
@@ -173,26 +233,36 @@ class ClientRepo:
             created_at=now,
         )
         self.session.add(row)
-        await self.session.execute(
-            update(ClientRow)
-            .where(
-                ClientRow.id == client_id,
-                (ClientRow.last_touch_at.is_(None)) | (ClientRow.last_touch_at < at),
+        if direction in ("in", "out"):  # a note is not a contact with the client
+            await self.session.execute(
+                update(ClientRow)
+                .where(
+                    ClientRow.id == client_id,
+                    (ClientRow.last_touch_at.is_(None)) | (ClientRow.last_touch_at < at),
+                )
+                .values(last_touch_at=at)
             )
-            .values(last_touch_at=at)
-        )
         await self.session.flush()
         return plain(Touch, row)
 
-    async def touches(self, client_id: int, limit: int = 10) -> list[Touch]:
-        """The latest touches, newest first."""
+    async def touches(
+        self, client_id: int, limit: int = 10, *, offset: int = 0, kind: str | None = None
+    ) -> list[Touch]:
+        """The latest touches (of one kind, if given), newest first."""
+        query = select(TouchRow).where(TouchRow.client_id == client_id)
+        if kind is not None:
+            query = query.where(TouchRow.kind == kind)
         rows = await self.session.scalars(
-            select(TouchRow)
-            .where(TouchRow.client_id == client_id)
-            .order_by(TouchRow.at.desc(), TouchRow.id.desc())
-            .limit(limit)
+            query.order_by(TouchRow.at.desc(), TouchRow.id.desc()).offset(offset).limit(limit)
         )
         return [plain(Touch, r) for r in rows]
+
+    async def count_touches(self, client_id: int, kind: str | None = None) -> int:
+        """How many touches (of one kind, if given) the client's history holds."""
+        query = select(func.count()).select_from(TouchRow).where(TouchRow.client_id == client_id)
+        if kind is not None:
+            query = query.where(TouchRow.kind == kind)
+        return int(await self.session.scalar(query) or 0)
 
     async def last_touch(self, client_id: int, direction: str) -> datetime | None:
         """When the latest touch in this direction happened ("in" = from the client)."""
@@ -203,13 +273,14 @@ class ClientRepo:
         )
 
     async def waiting_leads(self, workspace_id: int) -> list[Client]:
-        """Leads with no answer yet, oldest first."""
+        """Requests (new leads, known clients writing again) with no answer yet, oldest first."""
         rows = await self.session.scalars(
             select(ClientRow)
             .where(
                 ClientRow.workspace_id == workspace_id,
-                ClientRow.status == "lead",
+                ClientRow.received_at.is_not(None),
                 ClientRow.first_response_at.is_(None),
+                ClientRow.status.not_in(("lost", "paused")),
             )
             .order_by(ClientRow.received_at)
         )

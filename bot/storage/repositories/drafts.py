@@ -1,15 +1,38 @@
-"""Drafts: what a user sent that waits for a button press, kept so nothing they sent is lost."""
+"""Drafts: a question the bot asked and what it is about, kept until answered, so nothing a
+user sent is lost and each question's buttons work once."""
 
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import DraftRow
+
+OPEN = "open"
+USED = "used"
+GONE = "gone"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A stored question: its id and the token its buttons carry."""
+
+    id: int
+    token: str
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What answering a question found: `open` (payload is yours now), `used` or `gone`."""
+
+    state: str
+    payload: dict[str, Any]
 
 
 class DraftRepo:
@@ -18,26 +41,56 @@ class DraftRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, user_id: int, kind: str, payload: dict[str, Any], now: datetime) -> int:
-        """Keep a draft; its id goes into the offer's buttons."""
+    async def add(self, user_id: int, kind: str, payload: dict[str, Any], now: datetime) -> Draft:
+        """Keep a question; its id and token go into its buttons."""
         row = DraftRow(
             user_id=user_id,
             kind=kind,
             payload=json.dumps(payload, ensure_ascii=False),
+            token=secrets.token_hex(3),
             created_at=now,
         )
         self.session.add(row)
         await self.session.flush()
-        return row.id
+        return Draft(row.id, row.token)
 
-    async def take(self, draft_id: int, user_id: int, kind: str) -> dict[str, Any] | None:
-        """Remove and return the user's draft; None if it is gone (used already) or not theirs."""
+    async def peek(self, draft_id: int, user_id: int, kind: str, token: str) -> Taken:
+        """The question as `take` would find it, without answering it (for paging)."""
         row = await self.session.scalar(
             select(DraftRow).where(
                 DraftRow.id == draft_id, DraftRow.user_id == user_id, DraftRow.kind == kind
             )
         )
-        if row is None:
-            return None
-        await self.session.execute(delete(DraftRow).where(DraftRow.id == draft_id))
-        return json.loads(row.payload)
+        if row is None or row.token != token:
+            return Taken(GONE, {})
+        return Taken(USED if row.used_at is not None else OPEN, json.loads(row.payload))
+
+    async def take(
+        self, draft_id: int, user_id: int, kind: str, now: datetime, token: str | None = None
+    ) -> Taken:
+        """Answer the user's question once: `open` with its payload the first time; `used`
+        after that; `gone` if it is not theirs, of another kind, or the token differs (a
+        button of an older question whose id was reused). `token=None` for typed answers,
+        whose question id the bot itself kept."""
+        row = await self.session.scalar(
+            select(DraftRow).where(
+                DraftRow.id == draft_id, DraftRow.user_id == user_id, DraftRow.kind == kind
+            )
+        )
+        if row is None or (token is not None and row.token != token):
+            return Taken(GONE, {})
+        if row.used_at is not None:
+            return Taken(USED, {})
+        await self.session.execute(
+            update(DraftRow).where(DraftRow.id == draft_id).values(used_at=now)
+        )
+        return Taken(OPEN, json.loads(row.payload))
+
+    async def drop_open(self, user_id: int, now: datetime) -> int:
+        """Close every question still open for the user (they cancelled); how many."""
+        result = await self.session.execute(
+            update(DraftRow)
+            .where(DraftRow.user_id == user_id, DraftRow.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount or 0

@@ -61,6 +61,14 @@ class FollowUpRepo:
         await self.session.flush()
         return plain(FollowUp, row)
 
+    async def hand_over(self, workspace_id: int, from_user: int, to_user: int) -> None:
+        """One person's follow-ups in this team become another's (they left the team)."""
+        await self.session.execute(
+            update(FollowUpRow)
+            .where(FollowUpRow.workspace_id == workspace_id, FollowUpRow.user_id == from_user)
+            .values(user_id=to_user)
+        )
+
     async def get(self, fu_id: int) -> FollowUp | None:
         """One follow-up by id."""
         row = await self.session.get(FollowUpRow, fu_id)

@@ -16,14 +16,17 @@ class IntakeRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_key(self, workspace_id: int, key: str) -> int | None:
-        """The lead an Idempotency-Key already made."""
-        return await self.session.scalar(
-            select(IntakeRequestRow.client_id).where(
-                IntakeRequestRow.workspace_id == workspace_id,
-                IntakeRequestRow.idempotency_key == key,
+    async def by_key(self, workspace_id: int, key: str) -> tuple[int, str] | None:
+        """(lead, fingerprint of the fields) an Idempotency-Key already made."""
+        row = (
+            await self.session.execute(
+                select(IntakeRequestRow.client_id, IntakeRequestRow.fingerprint).where(
+                    IntakeRequestRow.workspace_id == workspace_id,
+                    IntakeRequestRow.idempotency_key == key,
+                )
             )
-        )
+        ).first()
+        return None if row is None else (row[0], row[1])
 
     async def recent(self, workspace_id: int, fingerprint: str, since: datetime) -> int | None:
         """The lead the same fields made after `since`."""

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import NotificationRow, ReminderRow
@@ -17,6 +17,14 @@ SENT = "sent"
 FAILED = "failed"
 BLOCKED = "blocked"
 CANCELLED = "cancelled"
+# Folded into one summary message (a burst of lead notifications to one chat).
+SUPERSEDED = "superseded"
+# Kinds of answers to a person's own command or button; every other kind is a notification.
+ANSWER_KINDS = ("reply", "edit")
+# Payload keys (beside the Bot API parameters): whose action queued a message to someone else,
+# and the client it is about; delivery uses them, the Bot API call ignores them.
+ON_BEHALF_OF = "on_behalf_of"
+ABOUT_CLIENT = "client_id"
 
 
 class OutboxRepo:
@@ -54,11 +62,13 @@ class OutboxRepo:
         self.session.add(row)
 
     async def due(self, now: datetime, limit: int) -> list[Notification]:
-        """Pending messages whose time has come, oldest due first."""
+        """Pending messages whose time has come: answers first, then the oldest due."""
+        # Answers lead so that a backlog of notifications never keeps one out of the batch.
+        answers_first = case((NotificationRow.kind.in_(ANSWER_KINDS), 0), else_=1)
         rows = await self.session.scalars(
             select(NotificationRow)
             .where(NotificationRow.state == PENDING, NotificationRow.not_before <= now)
-            .order_by(NotificationRow.due_at, NotificationRow.id)
+            .order_by(answers_first, NotificationRow.due_at, NotificationRow.id)
             .limit(limit)
         )
         return [plain(Notification, r) for r in rows]
@@ -136,6 +146,73 @@ class OutboxRepo:
             )
             .values(not_before=until)
         )
+
+    async def release(self, nids: list[int], held_until: datetime, now: datetime) -> int:
+        """Make these messages due now if they still wait for `held_until` (a backoff ended)."""
+        # A later hold (quiet hours, a 429) is left alone.
+        if not nids:
+            return 0
+        result = await self.session.execute(
+            update(NotificationRow)
+            .where(
+                NotificationRow.id.in_(nids),
+                NotificationRow.state == PENDING,
+                NotificationRow.not_before == held_until,
+            )
+            .values(not_before=now)
+        )
+        return result.rowcount or 0
+
+    async def pending_in_chat(self, chat_id: int) -> list[Notification]:
+        """Every message still owed to a chat, in due order."""
+        rows = await self.session.scalars(
+            select(NotificationRow)
+            .where(NotificationRow.chat_id == chat_id, NotificationRow.state == PENDING)
+            .order_by(NotificationRow.due_at, NotificationRow.id)
+        )
+        return [plain(Notification, r) for r in rows]
+
+    async def still_pending(self, nids: list[int]) -> set[int]:
+        """Which of these messages are still owed."""
+        if not nids:
+            return set()
+        found = await self.session.scalars(
+            select(NotificationRow.id).where(
+                NotificationRow.id.in_(nids), NotificationRow.state == PENDING
+            )
+        )
+        return set(found)
+
+    async def supersede(
+        self,
+        nids: list[int],
+        chat_id: int,
+        payload: dict[str, Any],
+        *,
+        kind: str,
+        due_at: datetime,
+        now: datetime,
+    ) -> Notification:
+        """Replace these pending messages with one, queued in the place of the first."""
+        await self.session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id.in_(nids), NotificationRow.state == PENDING)
+            .values(state=SUPERSEDED)
+        )
+        row = NotificationRow(
+            chat_id=chat_id,
+            method="sendMessage",
+            payload=json.dumps(payload, ensure_ascii=False),
+            kind=kind,
+            state=PENDING,
+            due_at=due_at,
+            not_before=now,
+            attempts=0,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return plain(Notification, row)
 
     async def cancel_for_client_reminders(self, client_id: int, kinds: tuple[str, ...]) -> int:
         """Drop queued messages of a client's reminders of these kinds (e.g. a ping held for

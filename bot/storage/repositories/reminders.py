@@ -119,6 +119,18 @@ class ReminderRepo:
             .values(user_id=user_id)
         )
 
+    async def hand_over(self, workspace_id: int, from_user: int, to_user: int) -> None:
+        """Every pending item of one person in this team now goes to another (they left)."""
+        await self.session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.workspace_id == workspace_id,
+                ReminderRow.user_id == from_user,
+                ReminderRow.state == PENDING,
+            )
+            .values(user_id=to_user)
+        )
+
     async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
         """Mark due items fired and return them, earliest first (same transaction as sends)."""
         rows = list(

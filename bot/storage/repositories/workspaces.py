@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import MembershipRow, WorkspaceRow
 from bot.storage.records import Membership, Workspace, plain
 
-ROLES = ("owner", "manager", "member")
+# In order of rank; "member" is kept for rows written before roles had meaning.
+ROLES = ("owner", "admin", "manager", "member")
 
 
 def new_invite_code() -> str:
@@ -60,6 +61,17 @@ class WorkspaceRepo:
         )
         return None if row is None else plain(Workspace, row)
 
+    async def by_intake_secret(self, secret: str) -> tuple[int, str] | None:
+        """(workspace id, its secret) for an intake secret, by the column's unique index."""
+        row = (
+            await self.session.execute(
+                select(WorkspaceRow.id, WorkspaceRow.intake_secret).where(
+                    WorkspaceRow.intake_secret == secret
+                )
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
     async def all_secrets(self) -> list[tuple[int, str]]:
         """(workspace id, intake secret) pairs, for a constant-time lookup."""
         rows = await self.session.execute(select(WorkspaceRow.id, WorkspaceRow.intake_secret))
@@ -100,6 +112,30 @@ class WorkspaceRepo:
         self.session.add(row)
         await self.session.flush()
         return plain(Membership, row), True
+
+    async def set_role(self, workspace_id: int, user_id: int, role: str) -> None:
+        """Give a member another role."""
+        if role not in ROLES:
+            raise ValueError(role)
+        await self.session.execute(
+            update(MembershipRow)
+            .where(MembershipRow.workspace_id == workspace_id, MembershipRow.user_id == user_id)
+            .values(role=role)
+        )
+
+    async def remove_member(self, workspace_id: int, user_id: int) -> None:
+        """Take a person out of the team."""
+        await self.session.execute(
+            delete(MembershipRow).where(
+                MembershipRow.workspace_id == workspace_id, MembershipRow.user_id == user_id
+            )
+        )
+
+    async def rename(self, workspace_id: int, name: str) -> None:
+        """Name the team."""
+        await self.session.execute(
+            update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(name=name[:200])
+        )
 
     async def membership(self, workspace_id: int, user_id: int) -> Membership | None:
         """The user's role in the workspace, or None if they are not a member."""

@@ -114,10 +114,18 @@ def test_early_morning_moves_to_the_start_of_that_day() -> None:
     assert align(at, NEW_YORK) == datetime(2026, 11, 24, 10, 0, tzinfo=NYC)
 
 
-def test_the_end_is_exclusive() -> None:
+def test_the_end_of_the_working_day_is_inside_and_later_is_not() -> None:
+    """«До конца дня» (19:00) is never flagged as outside the working day; 19:01 is."""
     assert is_inside(_msk(2026, 11, 24, 18, 59, 59), MOSCOW)
-    assert not is_inside(_msk(2026, 11, 24, 19, 0), MOSCOW)
-    assert align(_msk(2026, 11, 24, 19, 0), MOSCOW) == _msk(2026, 11, 25, 10, 0)
+    assert is_inside(_msk(2026, 11, 24, 19, 0), MOSCOW)
+    assert not is_inside(_msk(2026, 11, 24, 19, 1), MOSCOW)
+    assert align(_msk(2026, 11, 24, 19, 1), MOSCOW) == _msk(2026, 11, 25, 10, 0)
+
+
+def test_a_chase_after_hours_starts_on_the_next_working_day_not_the_one_after() -> None:
+    """A proposal sent on Tuesday at 21:00 is chased on Wednesday at the start of the day."""
+    steps = chase_steps(_msk(2026, 11, 24, 21, 0), MOSCOW)
+    assert steps[0] == _msk(2026, 11, 25, 10, 0).astimezone(UTC)
 
 
 def test_friday_evening_moves_to_monday() -> None:

@@ -87,3 +87,78 @@ async def test_outbox_orders_and_postpones(db: Database) -> None:
         assert await out.due(NOW, 10) == []
         count, oldest = await out.stats()
         assert count == 3 and oldest == NOW
+
+
+async def test_a_new_empty_database_is_announced_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "fresh.sqlite3"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        with caplog.at_level("INFO", logger="bot.storage.db"):
+            await database.migrate()
+            await database.migrate()  # the second start finds the data: no announcement
+        created = [r for r in caplog.records if "created a new empty database" in r.getMessage()]
+        assert len(created) == 1
+        assert created[0].levelname == "WARNING" and str(path.resolve()) in created[0].getMessage()
+    finally:
+        await database.close()
+
+
+def lose(path: Path, how: str) -> None:
+    """Delete the database file (with its WAL); "replaced" puts another file in its place."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if how == "replaced":
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+async def test_a_database_file_lost_while_running_is_noticed_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    path = tmp_path / "n.sqlite3"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await database.migrate()
+    try:
+        assert database.check_file() and not database.lost
+        lose(path, how)
+        with caplog.at_level("ERROR", logger="bot.storage.db"):
+            assert not database.check_file()
+            assert not database.check_file()
+        assert database.lost is not None and how in database.lost
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and str(path.resolve()) in errors[0].getMessage()
+    finally:
+        await database.close()
+
+
+async def test_other_databases_are_not_watched() -> None:
+    database = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        await database.migrate()
+        assert database.check_file() and database.lost is None
+    finally:
+        await database.close()
+
+
+async def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    """The schema the migrations make is the one the models describe (no forgotten column,
+    index or nullability), so a fresh database and an upgraded one are the same."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from bot.storage.models import Base
+
+    path = tmp_path / "schema.sqlite3"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.migrate()
+    await db.close()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata
+        )
+    engine.dispose()
+    assert diff == []
