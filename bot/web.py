@@ -264,6 +264,7 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
                 sla,
                 now,
                 again=known is not None,
+                request=form.lead.note if known is not None else None,
             )
         deps.delivery.poke()
         await deps.alarm.arm()

@@ -87,12 +87,13 @@ async def send_lead_card(
     zone: str,
     now: datetime,
     sla: timedelta,
+    request: str | None = None,
 ) -> None:
     """The fresh lead's card with its three buttons."""
     contacts = await repos.clients.contacts(client.id)
     await replies.send(
         chat_id,
-        lead_card(client, contacts, zone=zone, now=now, sla=sla),
+        lead_card(client, contacts, zone=zone, now=now, sla=sla, request=request),
         reply_markup=lead_keyboard(client),
     )
 
@@ -300,7 +301,9 @@ async def on_duplicate_choice(
         repos, workspace, known, parsed, now=now, sla=sla, received_at=received, source=source
     )
     zone = user.timezone or settings.default_timezone
-    await send_lead_card(replies, repos, msg.chat.id, client, zone=zone, now=now, sla=sla)
+    await send_lead_card(
+        replies, repos, msg.chat.id, client, zone=zone, now=now, sla=sla, request=parsed.note
+    )
     await answer(query)
 
 

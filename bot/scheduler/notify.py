@@ -204,6 +204,7 @@ async def announce_lead(
     now: datetime,
     *,
     again: bool = False,
+    request: str | None = None,
 ) -> int:
     """Send a new lead's card to everyone in its team (`again`: a known client's new request);
     how many got it."""
@@ -231,6 +232,7 @@ async def announce_lead(
                     zone=person.timezone or settings.default_timezone,
                     now=now,
                     sla=sla,
+                    request=request,
                 )
             )
             markup = lead_keyboard(client)

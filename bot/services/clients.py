@@ -119,18 +119,18 @@ def _digits(text: str) -> str:
 
 
 async def _by_phone(repos: Repos, workspace_ids: list[int], query: str) -> list[Client]:
-    """Clients whose phone ends with the typed digits (at least 5: +7 999 123-45-67, 1234567)."""
+    """Clients whose phone holds the typed digits (at least 5): a manager types whatever part
+    they remember — +7 999 123-45-67, 8 999 1234567, 999 123, 45-67-89."""
     digits = _digits(query)
     if len(digits) < 5 or len(digits) < len(query.replace(" ", "")) * 0.6:
         return []
+    # The national number: 8 999… and +7 999… are the same phone.
+    part = digits[1:] if len(digits) == 11 and digits[0] in "78" else digits
+    terms = await repos.clients.search_terms(workspace_ids)
     ids = [
         cid
-        for cid, _name, _aliases, _company, contacts in await repos.clients.search_terms(
-            workspace_ids
-        )
-        if any(
-            kind == "phone" and _digits(value).endswith(digits[-10:]) for kind, value in contacts
-        )
+        for cid, _name, _aliases, _company, contacts in terms
+        if any(kind == "phone" and part in _digits(value) for kind, value in contacts)
     ]
     return await repos.clients.many(ids)
 

@@ -68,10 +68,12 @@ def duration(delta: timedelta) -> str:
 
 
 def local_time(at: datetime, zone: str, now: datetime) -> str:
-    """`14:15` today, else `27.11 14:15`, in the given zone."""
+    """`14:15` today, else `27.11 14:15` (with the year when not this one), in the zone."""
     local, today = at.astimezone(ZoneInfo(zone)), now.astimezone(ZoneInfo(zone))
     if local.date() == today.date():
         return local.strftime("%H:%M")
+    if local.year != today.year:
+        return local.strftime("%d.%m.%Y %H:%M")
     return local.strftime("%d.%m %H:%M")
 
 
@@ -121,7 +123,7 @@ def team_label(name: str, owner_first_name: str) -> str:
     a person's first name posing as a team's name)."""
     if name:
         return name
-    return _("team of {owner}").format(owner=owner_first_name or "?")
+    return _("unnamed, owner {owner}").format(owner=owner_first_name or "?")
 
 
 def quoted(text: str) -> str:

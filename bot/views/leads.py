@@ -35,8 +35,10 @@ def lead_card(
     now: datetime,
     sla: timedelta,
     answered_by: str | None = None,
+    request: str | None = None,
 ) -> str:
-    """The lead's card as the manager sees it right after /lead, and after an answer."""
+    """The lead's card as the manager sees it right after /lead, and after an answer;
+    `request` is what a known client asks this time (else the lead's first request shows)."""
     title = (
         _("🔥 New lead: <b>{name}</b>")
         if client.status == "lead"
@@ -45,8 +47,9 @@ def lead_card(
     lines = [title.format(name=esc(shorten(client.name, 200)))]
     if contacts:
         lines.append(contacts_line(contacts))
-    if client.note:
-        lines.append("📝 " + esc(shorten(client.note, LEAD_NOTE)))
+    note = client.note if request is None else request
+    if note:
+        lines.append("📝 " + esc(shorten(note, LEAD_NOTE)))
     received = client.received_at or client.created_at
     if client.first_response_at is not None:
         lines.append(

@@ -115,7 +115,7 @@ async def test_invite_and_join(harness: Harness) -> None:
     sent = await harness.send(f"/start {code}", user_id=2)
     [joined, _greeting] = [m for m in sent if m.chat_id == 2]
     # No first name poses as a team's name; the owner hears who joined.
-    assert "Вы в команде «команда (владелец: Ivan)»" in joined.text
+    assert "Вы в команде «без названия, владелец — Ivan»" in joined.text
     [told] = [m for m in sent if m.chat_id == 1]
     assert "Новый участник" in told.text and "Ivan" in told.text
     [again, _] = await harness.send(f"/start {code}", user_id=2)

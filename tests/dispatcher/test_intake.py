@@ -419,4 +419,4 @@ async def test_a_form_from_a_known_client_is_their_new_request(client) -> None: 
     before = len(h.session.requests)
     await h.app.delivery.run_once()
     texts = [r.text for r in h.session.requests[before:]]
-    assert any("Новое обращение с сайта" in t and "Ольга" in t for t in texts)
+    assert any("Новое обращение с сайта" in t and "Нужен ещё баннер" in t for t in texts)

@@ -54,11 +54,11 @@ async def test_the_owner_is_told_who_joined(harness: Harness) -> None:
 async def test_team_lists_teams_members_and_switches(harness: Harness) -> None:
     await two_teams(harness)
     [team] = await harness.send("/team", user_id=BORIS)
-    assert "владелец: Ivan" in team.text and "менеджер" in team.text
+    assert "владелец — Ivan" in team.text and "менеджер" in team.text
     switch = [b for b in buttons(team) if b.startswith("Перейти в")]
     assert len(switch) == 1
     [edited] = await harness.press(data_of(team, switch[0]), user_id=BORIS)
-    assert "▶️ команда (владелец: Ivan) — ваша роль: владелец" in edited.text
+    assert "▶️ без названия, владелец — Ivan · ваша роль: владелец" in edited.text
     await harness.send("/lead Гость Гостев, +7 999 111-11-11", user_id=BORIS)
     [search] = await harness.send("/clients Гостев", user_id=ANNA)
     assert "Гостев" not in str(search.reply_markup)  # the lead went to Boris's own team
