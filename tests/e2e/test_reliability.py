@@ -154,8 +154,11 @@ async def test_backup_while_commands_arrive(fake: FakeTelegram, tmp_path: Path) 
         copy_dir.mkdir()
         (tmp_path / "copy.sqlite3").rename(copy_dir / "nudge.sqlite3")
         assert await bot.terminate() == 0
+        started = fake.mark()
         restored = await BotProcess(bot_env(fake, copy_dir), copy_dir).start()
         try:
+            # On a busy machine a cold start takes a while: wait until it polls.
+            await fake.wait_for("getUpdates", since=started, timeout=90)
             mark = fake.mark()
             fake.send_text("/clients", user_id=4)
             # Lead cards still in the copied outbox go out too; the listing is the other message.
