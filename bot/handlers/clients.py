@@ -91,7 +91,15 @@ async def show_or_edit(asker: Asker, client: Client, rest: str) -> None:
             await asker.replies.send(asker.chat_id, unknown_edit(client, rest))
             return
         try:
-            client = await apply_edit(repos, client, edit.field, edit.value, now, asker.user.id)
+            client = await apply_edit(
+                repos,
+                client,
+                edit.field,
+                edit.value,
+                now,
+                asker.user.id,
+                default_sla=asker.settings.lead_response_sla,
+            )
         except ClientEditError as exc:
             await asker.replies.send(asker.chat_id, edit_error(exc))
             return
@@ -115,7 +123,9 @@ async def on_pick(
 ) -> None:
     """A client chosen from a list (or a new one created): the command goes on with it."""
     msg = query.message
-    assert isinstance(msg, Message)
+    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
+        await answer(query, _("This button no longer works."))
+        return
     asker = await ask_context(msg.chat.id, user, repos, replies, settings, clock, lang)
     if asker is None:
         await answer(query)
@@ -134,7 +144,12 @@ async def on_pick(
         await replies.edit_markup(msg.chat.id, msg.message_id, markup)
         await answer(query)
         return
-    taken = await repos.drafts.take(callback_data.d, asker.user.id, PICK_KIND, now, callback_data.t)
+    taken = await repos.drafts.peek(callback_data.d, asker.user.id, PICK_KIND, callback_data.t)
+    if taken.state == OPEN and not taken.payload.get("reuse"):
+        # A question is answered once; a list of search results opens again and again.
+        taken = await repos.drafts.take(
+            callback_data.d, asker.user.id, PICK_KIND, now, callback_data.t
+        )
     payload = taken.payload
     picked = id_arg(choice)
     if taken.state != OPEN or (choice != "+" and picked not in payload.get("ids", [])):
@@ -236,7 +251,9 @@ async def on_log_button(
         return
     client, msg, user = pressed
     notes = callback_data.action == "notes"
-    offset = id_arg(callback_data.arg or "0") or 0
+    # "" is the first page (with the lead's request); then the offset of the next entry.
+    first_page = callback_data.arg == ""
+    offset = 0 if first_page else id_arg(callback_data.arg) or 0
     touches, people, total = await client_log(
         repos, client, NOTE_KIND if notes else None, offset, LOG_PAGE
     )
@@ -245,12 +262,12 @@ async def on_log_button(
         touches,
         people,
         notes=notes,
-        first_page=offset == 0,
+        first_page=first_page,
         zone=user.timezone or settings.default_timezone,
         now=clock.now(),
         lang=lang,
     )
-    more = offset + shown < total
+    more = offset + shown < total or (first_page and shown == 0 and total > 0)
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
         await replies.send(
@@ -286,7 +303,9 @@ async def on_card_button(
     elif callback_data.action == "status":
         await replies.edit_markup(msg.chat.id, msg.message_id, status_keyboard(client))
     elif callback_data.action == "setst" and callback_data.arg in STATUSES:
-        client = await set_status(repos, client, callback_data.arg, user.id, now)
+        client = await set_status(
+            repos, client, callback_data.arg, user.id, now, settings.lead_response_sla
+        )
         text, markup = await card_message(repos, client, user, settings.default_timezone, now, lang)
         await replies.edit(msg.chat.id, msg.message_id, text, reply_markup=markup)
     elif callback_data.action == "ctz":

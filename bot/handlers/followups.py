@@ -66,6 +66,7 @@ from bot.views.followups import (
     when_keyboard,
 )
 from bot.views.leads import LeadCb
+from bot.views.limits import LONG_TEXT, NAME, shorten
 
 router = Router(name=__name__)
 
@@ -161,7 +162,7 @@ async def plan(
             _("🔁 “{name}”: {rule}{what}.\nNext: {when}. ⏹ Stop on any reminder ends it.").format(
                 name=esc(client.name),
                 rule=repeat_text(found.recurrence.rule, lang),
-                what=" — " + esc(found.rest) if found.rest else "",
+                what=" — " + esc(shorten(found.rest, LONG_TEXT)) if found.rest else "",
                 when=moment(fu.due_at, my_zone, lang, now),
             ),
         )
@@ -513,7 +514,13 @@ async def on_awaited_text(
     text, now, chat_id = message.text.strip(), clock.now(), message.chat.id
     if asked == "fuat":
         fu = await repos.followups.get(ref)
-        if fu is None or fu.state not in OPEN:
+        mine = fu is not None and fu.user_id == user.id
+        if not mine or await accessible(repos, user, fu.client_id) is None:  # type: ignore[union-attr]
+            await repos.users.update(user.id, now, awaiting=None)
+            await replies.send(chat_id, _("This follow-up is not yours."))
+            return
+        assert fu is not None
+        if fu.state not in OPEN:
             await repos.users.update(user.id, now, awaiting=None)
             await replies.send(chat_id, _("This follow-up is already closed."))
             return
@@ -571,14 +578,16 @@ def date_problem(text: str, found: When, now: datetime) -> str | None:
     at = found.at
     if found.error == IMPOSSIBLE:
         return (
-            _("“{bad}” is not a real date or time.").format(bad=esc(found.bad or text))
+            _("“{bad}” is not a real date or time.").format(
+                bad=esc(shorten(found.bad or text, NAME))
+            )
             + " "
             + date_example()
         )
     if found.error == VAGUE:
         return (
             _("“{bad}” is too vague: say the hour, e.g. <code>tonight at 23</code>.").format(
-                bad=esc(found.bad or text)
+                bad=esc(shorten(found.bad or text, NAME))
             )
             + " "
             + date_example()
@@ -586,7 +595,11 @@ def date_problem(text: str, found: When, now: datetime) -> str | None:
     if found.error == TOO_FAR:
         return error_text(FollowUpError("far"))
     if at is None:
-        return _("I did not find a date in “{text}”.").format(text=esc(text)) + " " + date_example()
+        return (
+            _("I did not find a date in “{text}”.").format(text=esc(shorten(text, NAME)))
+            + " "
+            + date_example()
+        )
     if at <= now:
         return error_text(FollowUpError("past"))
     if at - now > MAX_AHEAD:

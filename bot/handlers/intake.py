@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.handlers.common import answer, managed_workspace
+from bot.services.accounts import CAN_MANAGE
 from bot.settings import Settings
 from bot.storage.records import User
 from bot.storage.repositories import Repos
@@ -29,20 +30,32 @@ async def cmd_intake(
     await replies.send(
         message.chat.id,
         intake_text(settings, workspace),
-        reply_markup=intake_keyboard() if has_url else None,
+        reply_markup=intake_keyboard(workspace.id) if has_url else None,
     )
 
 
 @router.callback_query(IntakeCb.filter(F.action == "rotate"), F.message)
 async def on_rotate(
-    query: CallbackQuery, user: User | None, repos: Repos, replies: Replies, settings: Settings
+    query: CallbackQuery,
+    callback_data: IntakeCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
 ) -> None:
-    """Replace the secret; the old URL stops working at once."""
+    """Replace the secret of the team the message shows; the old URL stops working at once."""
     msg = query.message
-    assert isinstance(msg, Message)
-    workspace = await managed_workspace(repos, user, replies, msg.chat.id)
-    if workspace is None:
-        await answer(query)
+    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
+        await answer(query, _("This button no longer works."))
+        return
+    member = (
+        await repos.workspaces.membership(callback_data.ws, user.id) if user is not None else None
+    )
+    workspace = await repos.workspaces.get(callback_data.ws) if member is not None else None
+    if member is None or workspace is None or member.role not in CAN_MANAGE:
+        await answer(
+            query, _("Only the owner or an admin of this team can do that."), show_alert=True
+        )
         return
     await repos.workspaces.rotate_intake_secret(workspace.id)
     workspace = await repos.workspaces.get(workspace.id)
@@ -51,6 +64,6 @@ async def on_rotate(
         msg.chat.id,
         msg.message_id,
         intake_text(settings, workspace),
-        reply_markup=intake_keyboard(),
+        reply_markup=intake_keyboard(workspace.id),
     )
     await answer(query, _("The old URL no longer works."), show_alert=True)

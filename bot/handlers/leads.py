@@ -63,6 +63,7 @@ from bot.views.leads import (
     lead_keyboard,
     pass_keyboard,
 )
+from bot.views.limits import shorten
 
 router = Router(name=__name__)
 
@@ -168,7 +169,7 @@ async def _create_and_show(
             _(
                 "What is the lead's name? Type it, e.g. <code>Ivan Petrov</code>; "
                 "I keep {contacts}."
-            ).format(contacts=esc(", ".join(c.value for c in parsed.contacts))),
+            ).format(contacts=esc(shorten(", ".join(c.value for c in parsed.contacts), 300))),
         )
         return None
     known = None if checked else await known_client(repos, workspace.id, parsed)
@@ -262,7 +263,9 @@ async def on_duplicate_choice(
     """The same person as a known client (log the request, restart the answer clock), or a
     new client after all."""
     msg = query.message
-    assert isinstance(msg, Message)
+    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
+        await answer(query, _("This button no longer works."))
+        return
     now = clock.now()
     if user is None:
         await answer(query)
@@ -296,9 +299,12 @@ async def on_duplicate_choice(
         )
         await answer(query)
         return
-    sla = workspace_sla(workspace, settings.lead_response_sla)
+    # The request belongs to the known client's own team (maybe not the current one): its
+    # SLA and its owner's escalation.
+    home = await repos.workspaces.get(known.workspace_id) or workspace
+    sla = workspace_sla(home, settings.lead_response_sla)
     client = await new_request(
-        repos, workspace, known, parsed, now=now, sla=sla, received_at=received, source=source
+        repos, home, known, parsed, now=now, sla=sla, received_at=received, source=source
     )
     zone = user.timezone or settings.default_timezone
     await send_lead_card(
@@ -360,7 +366,9 @@ async def on_forward_choice(
 ) -> None:
     """Create the lead from the kept forward; taking the draft makes a second tap a no-op."""
     msg = query.message
-    assert isinstance(msg, Message)
+    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
+        await answer(query, _("This button no longer works."))
+        return
     taken = await repos.drafts.take(
         callback_data.client_id, user.id, FORWARD_KIND, clock.now(), callback_data.arg
     )

@@ -64,8 +64,10 @@ async def cmd_team(
     user: User | None,
     repos: Repos,
     replies: Replies,
+    clock: Clock,
 ) -> None:
-    """Your teams and the current one's members; `/team name …` renames it (owner, admins)."""
+    """Your teams and the current one's members; `/team name …` renames it (owner, admins),
+    `/team switch …` makes another team the current one."""
     asking = await workspace_of(repos, user, replies, message.chat.id)
     if asking is None:
         return
@@ -87,6 +89,20 @@ async def cmd_team(
         await replies.send(
             message.chat.id, _("✅ The team is now called “{team}”.").format(team=esc(name))
         )
+    elif head.lower() in ("switch", "перейти", "сменить"):
+        teams = await repos.workspaces.of_user(user.id)
+        names = await team_names(repos, [w for w, _r in teams])
+        wanted = " ".join(rest.split()).casefold()
+        found = [(w, r) for w, r in teams if wanted and wanted in names[w.id].casefold()]
+        if len(found) != 1:
+            await replies.send(
+                message.chat.id,
+                _("Which team? Type a part of its name: <code>/team switch Agency</code>."),
+            )
+            return
+        workspace, role = found[0]
+        await switch_team(repos, user, workspace.id, clock.now())
+        user = await repos.users.get(user.id) or user
     elif args:
         await replies.send(
             message.chat.id,
@@ -108,7 +124,9 @@ async def on_team_button(
 ) -> None:
     """Switch team, change a role, remove a member (after a confirmation): checked each press."""
     msg = query.message
-    assert isinstance(msg, Message)
+    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
+        await answer(query, _("This button no longer works."))
+        return
     membership = (
         await repos.workspaces.membership(callback_data.ws, user.id) if user is not None else None
     )
@@ -137,7 +155,7 @@ async def on_team_button(
             await answer(query, _("Remove this person from the team? Their clients become yours."))
             return
         elif action == "removeok":
-            await remove_member(repos, workspace, user.id, role, callback_data.user)
+            await remove_member(repos, workspace, user.id, role, callback_data.user, now)
             gone = await repos.users.get(callback_data.user)
             if gone is not None:
                 await replies.send(

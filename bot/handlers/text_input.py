@@ -20,6 +20,7 @@ from bot.storage.records import User
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
 from bot.views.common import esc, hours_text, zone_text
+from bot.views.limits import NAME, shorten
 from bot.views.start import zone_keyboard
 
 router = Router(name=__name__)
@@ -62,7 +63,7 @@ async def _client_zone(
             _(
                 "I don't know the time zone “{text}”. Type a city (<i>Алматы</i>), an offset "
                 "(<i>UTC+5</i>) or a zone (<i>Asia/Almaty</i>)."
-            ).format(text=esc(text)),
+            ).format(text=esc(shorten(text, NAME))),
         )
         return
     await repos.clients.update(client.id, clock.now(), timezone=guess.zone)
@@ -119,7 +120,7 @@ async def on_text(
                 _(
                     "I did not understand “{text}” as working hours. Examples: "
                     "<code>пн-пт 10-19</code>, <code>mon-sat 9:30-18:00</code>, <code>10-19</code>."
-                ).format(text=esc(text)),
+                ).format(text=esc(shorten(text, NAME))),
             )
             return
         user = await repos.users.update(
@@ -142,7 +143,7 @@ async def on_text(
                 _(
                     "I did not understand “{text}” as quiet hours. Examples: <code>22-8</code>, "
                     "<code>23:00-07:30</code>, or <code>off</code>."
-                ).format(text=esc(text)),
+                ).format(text=esc(shorten(text, NAME))),
             )
             return
         start, end = quiet if quiet else (None, None)
@@ -175,7 +176,9 @@ async def on_text(
             kb.adjust(1)
             await replies.send(
                 chat_id,
-                _("I don't know “{text}”. Did you mean one of these?").format(text=esc(text)),
+                _("I don't know “{text}”. Did you mean one of these?").format(
+                    text=esc(shorten(text, NAME))
+                ),
                 reply_markup=kb.as_markup(resize_keyboard=True, one_time_keyboard=True),
             )
             return
@@ -185,7 +188,7 @@ async def on_text(
                 "I don't know the time zone “{text}”. Type a city (<i>Москва</i>, "
                 "<i>New York</i>), an offset (<i>UTC+3</i>) or a zone (<i>Europe/Berlin</i>), "
                 "or share your location."
-            ).format(text=esc(text)),
+            ).format(text=esc(shorten(text, NAME))),
             reply_markup=zone_keyboard(lang, clock.now()),
         )
         return

@@ -97,7 +97,12 @@ async def set_role(
 
 
 async def remove_member(
-    repos: Repos, workspace: Workspace, actor_id: int, actor_role: str, member_id: int
+    repos: Repos,
+    workspace: Workspace,
+    actor_id: int,
+    actor_role: str,
+    member_id: int,
+    now: datetime,
 ) -> None:
     """Take someone out of the team at once; their clients, leads and follow-ups there go to
     the person who removed them, so nothing is dropped."""
@@ -109,9 +114,16 @@ async def remove_member(
     if member.role == "admin" and actor_id != workspace.owner_id:
         raise TeamError("owner_only")
     await repos.workspaces.remove_member(workspace.id, member_id)
+    # The old link would let them straight back in.
+    await repos.workspaces.rotate_invite(workspace.id)
     await repos.clients.hand_over(workspace.id, member_id, actor_id)
     await repos.followups.hand_over(workspace.id, member_id, actor_id)
     await repos.reminders.hand_over(workspace.id, member_id, actor_id)
+    # Reminders already fired but held for their quiet hours must not reach them either, and
+    # an answer they were typing must not act on this team's data.
+    await repos.outbox.cancel_for_member(member_id, workspace.id)
+    await repos.drafts.drop_open(member_id, now)
+    await repos.users.update(member_id, now, awaiting=None)
 
 
 def invite_link(bot_username: str, workspace: Workspace) -> str:

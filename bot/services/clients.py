@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.parsing.fuzzy import FuzzyIndex
 from bot.parsing.leadtext import parse_lead_text
 from bot.parsing.timezones import parse_timezone
 from bot.parsing.translit import latin_spellings
-from bot.services.leads import stop_lead_clock
+from bot.services.leads import arm_lead_clock, stop_lead_clock, workspace_sla
 from bot.storage.records import Client, Contact, FollowUp, Touch, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.clients import STATUSES
@@ -266,19 +266,40 @@ async def add_note(
 
 
 async def set_status(
-    repos: Repos, client: Client, status: str, user_id: int | None, now: datetime
+    repos: Repos,
+    client: Client,
+    status: str,
+    user_id: int | None,
+    now: datetime,
+    default_sla: timedelta,
 ) -> Client:
-    """Change the status; a lead still waiting for its answer is answered by `active` at this
-    moment, and its clock stops for `lost` or `paused` (no ping, no escalation)."""
+    """Change the status. A request nobody answered yet is answered by `active` at this
+    moment; `lost` or `paused` stop its clock; coming back from `lost`/`paused` to `lead`
+    starts the clock again from now (the pause does not count)."""
     if status not in STATUSES:
         raise ClientEditError("status", status)
+    if status == client.status:
+        return client
+    unanswered = client.received_at is not None and client.first_response_at is None
     updated = await repos.clients.update(client.id, now, status=status)
-    if client.awaiting_answer and status != client.status and status != "lead":
-        if status == "active" and user_id is not None:
-            await repos.clients.record_first_response(client.id, user_id, now)
+    if not unanswered:
+        return updated
+    resting = client.status in ("lost", "paused")
+    if status in ("lost", "paused"):
         await stop_lead_clock(repos, client.id)
-        updated = await repos.clients.get(client.id) or updated
-    return updated
+    elif resting:
+        # The request restarts now; a lead gets its clock again, an active client is answered.
+        await repos.clients.reopen_request(client.id, now, status, now)
+        if status == "lead":
+            workspace = await repos.workspaces.get(client.workspace_id)
+            assert workspace is not None
+            sla = workspace_sla(workspace, default_sla)
+            owner = client.owner_id or workspace.owner_id
+            await arm_lead_clock(repos, workspace, client.id, owner, now, now, sla)
+    if status == "active" and user_id is not None:
+        await repos.clients.record_first_response(client.id, user_id, now)
+        await stop_lead_clock(repos, client.id)
+    return await repos.clients.get(client.id) or updated
 
 
 async def apply_edit(
@@ -288,8 +309,11 @@ async def apply_edit(
     value: str,
     now: datetime,
     user_id: int | None = None,
+    *,
+    default_sla: timedelta,
 ) -> Client:
-    """Validate and store one change to a client."""
+    """Validate and store one change to a client (`default_sla`: the process's lead response
+    time, for a lead whose clock a status change restarts)."""
     value = value.strip()
     if not value:
         raise ClientEditError("empty", field)
@@ -302,7 +326,7 @@ async def apply_edit(
         status = STATUS_WORDS.get(value.lower())
         if status is None or status not in STATUSES:
             raise ClientEditError("status", value)
-        return await set_status(repos, client, status, user_id, now)
+        return await set_status(repos, client, status, user_id, now, default_sla)
     if field == "contact":
         parsed = parse_lead_text(", " + value)
         if not parsed.contacts:

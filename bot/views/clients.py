@@ -159,10 +159,16 @@ def client_log_text(
         name=esc(shorten(client.name, NAME))
     )
     blocks: list[str] = []
-    if notes and first_page and client.note:
-        blocks.append(_("📋 Request:") + "\n" + esc(client.note))
     head = "<b>" + title + "</b>"
     budget = MAX_TEXT - 300 - size(head)
+    if notes and first_page and client.note:
+        request = _("📋 Request:") + "\n" + esc(client.note)
+        if size(request) + 2 > budget:
+            # The request alone fills the page (in pieces); the notes come on the next one.
+            pieces = chunks(client.note, MAX_TEXT - 300, lambda s: size(esc(s)))
+            return [head + "\n\n" + _("📋 Request:")] + [esc(piece) for piece in pieces], 0
+        blocks.append(request)
+        budget -= size(request) + 2
     used = 0
     for touch in touches:
         who = people[touch.user_id].display_name if touch.user_id in people else None
@@ -179,11 +185,7 @@ def client_log_text(
         used += 1
     if not blocks:
         return [head + "\n" + _("Nothing yet.")], 0
-    text = head + "\n\n" + "\n\n".join(blocks)
-    if size(text) > MAX_TEXT - 100:  # only a very long request can get here
-        pieces = chunks(client.note, MAX_TEXT - 300, lambda s: size(esc(s)))
-        return [head + "\n\n" + _("📋 Request:")] + [esc(piece) for piece in pieces], 0
-    return [text], used
+    return [head + "\n\n" + "\n\n".join(blocks)], used
 
 
 def card_keyboard(client: Client, file: ClientFile | None = None) -> InlineKeyboardMarkup:

@@ -82,11 +82,17 @@ def contact_text(contact: Contact) -> str:
     return format_phone(contact.value) if contact.kind == "phone" else contact.value
 
 
+MAX_CONTACTS_SHOWN = 10
+
+
 def contacts_line(contacts: list[Contact]) -> str:
-    """`📞 +7 999 123-45-67 · ✉️ a@b.ru`."""
-    return " · ".join(
-        f"{CONTACT_ICONS.get(c.kind, '•')} {esc(shorten(contact_text(c), 100))}" for c in contacts
+    """`📞 +7 999 123-45-67 · ✉️ a@b.ru`; beyond ten, how many more (the card keeps them)."""
+    line = " · ".join(
+        f"{CONTACT_ICONS.get(c.kind, '•')} {esc(shorten(contact_text(c), 100))}"
+        for c in contacts[:MAX_CONTACTS_SHOWN]
     )
+    extra = len(contacts) - MAX_CONTACTS_SHOWN
+    return line + (" " + _("+{n} more").format(n=extra) if extra > 0 else "")
 
 
 def zone_text(zone: str, lang: str, now: datetime | None = None) -> str:

@@ -9,13 +9,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.settings import Settings
 from bot.storage.records import Workspace
-from bot.views.common import esc
+from bot.views.common import Id, esc
 
 
 class IntakeCb(CallbackData, prefix="in"):
-    """The intake message's button."""
+    """The intake message's button, bound to the team whose URL it shows."""
 
     action: str
+    ws: Id = 0
 
 
 def intake_url(settings: Settings, workspace: Workspace) -> str | None:
@@ -52,8 +53,8 @@ def intake_text(settings: Settings, workspace: Workspace) -> str:
     )
 
 
-def intake_keyboard() -> InlineKeyboardMarkup:
-    """Rotate the secret."""
+def intake_keyboard(workspace_id: int) -> InlineKeyboardMarkup:
+    """Rotate this team's secret."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("🔄 New secret"), callback_data=IntakeCb(action="rotate"))
+    kb.button(text=_("🔄 New secret"), callback_data=IntakeCb(action="rotate", ws=workspace_id))
     return kb.as_markup()

@@ -38,21 +38,21 @@ def team_text(
 ) -> str:
     """Your teams (the current one marked) and the members of the current one."""
     head = [_("👥 <b>Your teams</b>")]
+    lines: list[str] = []
     for workspace, role in teams:
         mark = "▶️ " if workspace.id == current.id else "• "
-        head.append(
+        lines.append(
             mark
             + _("{team} — you are {role}").format(
                 team=esc(shorten(names[workspace.id], NAME)), role=role_name(role)
             )
         )
-    head += [
+    lines += [
         "",
         _("New leads go to “{team}”. Its members:").format(
             team=esc(shorten(names[current.id], NAME))
         ),
     ]
-    lines = []
     for member in members:
         person = people.get(member.user_id)
         who = person.display_name if person else str(member.user_id)
@@ -62,7 +62,10 @@ def team_text(
         )
     tail = [
         "",
-        _("Name the team: <code>/team name Digital Agency</code>. Invite a colleague: /invite."),
+        _(
+            "Name the team: <code>/team name Digital Agency</code>; switch: "
+            "<code>/team switch Digital Agency</code>. Invite a colleague: /invite."
+        ),
     ]
     text, _shown = fit(head, lines, lambda n: _("…and {n} more.").format(n=n), tail=tail)
     return text

@@ -135,3 +135,25 @@ async def test_an_impossible_date_is_refused_as_a_whole(harness: Harness) -> Non
     assert await followups(harness) == []
     [morning] = await harness.send("/fu Ромашка завтра утром позвонить")
     assert "10:00" in morning.text and "утром" not in morning.text
+
+
+async def test_back_from_pause_a_lead_is_pinged_again_and_the_pause_not_counted(
+    harness: Harness,
+) -> None:
+    await onboard(harness)
+    await harness.send("/lead Ольга, +7 999 123-45-67")
+    await harness.send("/client Ольга status paused")
+    harness.clock.advance(timedelta(days=3))
+    [card] = await harness.send("/client Ольга status lead")
+    assert "3 дня" not in card.text
+    pings = [t for t in texts(await fire(harness, 16)) if "Лид «Ольга» ждёт ответа" in t]
+    assert len(pings) == 1 and "16 минут" in pings[0]
+
+
+async def test_back_from_pause_to_active_is_answered_at_once(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.send("/lead Ольга, +7 999 123-45-67")
+    await harness.send("/client Ольга status paused")
+    harness.clock.advance(timedelta(days=3))
+    [card] = await harness.send("/client Ольга status active")
+    assert "ждёт ответа" not in card.text and "Ответил" not in str(card.reply_markup)

@@ -89,3 +89,13 @@ async def test_many_history_entries_keep_the_card(harness: Harness) -> None:
     whole = await read_all(harness, card, "📜 История")
     assert whole.index("разговор номер 59 ") < whole.index("разговор номер 0 ")
     assert all(f"разговор номер {i} " in whole for i in range(60))
+
+
+async def test_a_long_request_and_a_note_are_both_readable(harness: Harness) -> None:
+    """A request filling a whole message comes alone; the notes follow on the next page."""
+    await setup(harness)
+    brief = ("Бриф: " + "очень подробное описание задачи. " * 200)[:3900]
+    await harness.send(f"/lead Пётр, +7 999 000-11-22, {brief}")
+    [card] = await harness.send("/client Пётр note перезвонить в среду")
+    whole = await read_all(harness, card, "📝 Заметки")
+    assert "перезвонить в среду" in whole and whole.count("очень подробное описание") >= 100

@@ -123,3 +123,12 @@ async def test_a_picker_shows_ten_and_more(harness: Harness) -> None:
     assert len(buttons(page)) == 11
     [punct] = await harness.send("/clients %")
     assert "<code>" in punct.text and not punct.reply_markup
+
+
+async def test_a_search_list_opens_card_after_card(harness: Harness) -> None:
+    """A /clients list is not a question: each of its buttons works, again and again."""
+    await setup(harness, "Acme", "Beta")
+    [listing] = await harness.send("/clients")
+    for label in (buttons(listing)[0], buttons(listing)[1], buttons(listing)[0]):
+        [card] = sends(await harness.press(data_of(listing, label)))
+        assert label.split(" · ")[0] in card.text

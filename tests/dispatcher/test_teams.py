@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.storage.repositories import Repos
 from tests.conftest import Harness
-from tests.dispatcher.test_leads import buttons, onboard
+from tests.dispatcher.test_leads import buttons, fire, onboard
 from tests.dispatcher.test_limits import data_of
 
 ANNA, BORIS, VERA = 1, 2, 3
@@ -114,3 +115,52 @@ async def test_hostile_numbers_in_team_settings_are_refused(harness: Harness) ->
     assert "1 час 30 минут" in sla.text
     [help_] = await harness.send("/help", user_id=ANNA)
     assert "1 час 30 минут" in help_.text and "15 минут" not in help_.text
+
+
+async def test_a_removed_member_cannot_come_back_by_the_old_link(harness: Harness) -> None:
+    """Removal issues a new invite link, drops their open questions and their held reminders
+    about the team's clients."""
+    await two_teams(harness)
+    code = await invite_code(harness, ANNA)
+    [menu] = await harness.send("/settings", user_id=BORIS)
+    await harness.press(data_of(menu, "🌙 Тихие часы"), user_id=BORIS)
+    await harness.send("0-23", user_id=BORIS)  # quiet nearly all day: the reminder is held
+    await harness.send("/fu Jane через 5 минут отправить КП", user_id=BORIS)
+    await fire(harness, 6)
+    [team] = await harness.send("/team", user_id=ANNA)
+    [confirm] = await harness.press(data_of(team, "Ivan: убрать"), user_id=ANNA)
+    await harness.press(data_of(confirm, "Да, убрать"), user_id=ANNA)
+    [refused, _greeting] = await harness.send(f"/start {code}", user_id=BORIS)
+    assert "больше не действует" in refused.text
+    later = await fire(harness, 60 * 24)
+    assert not [m for m in later if getattr(m, "chat_id", None) == BORIS and "Jane" in m.text]
+
+
+async def test_switching_teams_by_name(harness: Harness) -> None:
+    await two_teams(harness)
+    await harness.send("/team name Агентство", user_id=ANNA)
+    [switched] = await harness.send("/team switch владелец — Ivan", user_id=BORIS)
+    assert "▶️" in switched.text
+    [unclear] = await harness.send("/team switch zzz", user_id=BORIS)
+    assert "/team switch" in unclear.text
+
+
+async def test_an_intake_button_acts_on_the_team_it_showed(harness: Harness) -> None:
+    """Boris, an admin in Anna's team, presses 🔄 on her team's /intake after switching to his
+    own: Anna's secret is rotated, not his."""
+    await two_teams(harness)
+    [team] = await harness.send("/team", user_id=ANNA)
+    await harness.press(data_of(team, "Ivan: сделать администратором"), user_id=ANNA)
+    async with harness.app.db.session() as s:
+        before = {w.id: w.intake_secret for w, _r in await Repos(s).workspaces.of_user(BORIS)}
+    await harness.send("/team name Агентство", user_id=ANNA)
+    await harness.send("/intake", user_id=BORIS)
+    data = f"in:rotate:{min(before)}"
+    [switched] = await harness.send("/team switch владелец — Ivan", user_id=BORIS)
+    assert "▶️ без названия" in switched.text
+    await harness.press(data, user_id=BORIS)
+    async with harness.app.db.session() as s:
+        after = {w.id: w.intake_secret for w, _r in await Repos(s).workspaces.of_user(BORIS)}
+    anna_ws = min(before)
+    assert after[anna_ws] != before[anna_ws]
+    assert all(after[w] == before[w] for w in before if w != anna_ws)

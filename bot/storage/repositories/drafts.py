@@ -79,11 +79,14 @@ class DraftRepo:
         )
         if row is None or (token is not None and row.token != token):
             return Taken(GONE, {})
-        if row.used_at is not None:
-            return Taken(USED, {})
-        await self.session.execute(
-            update(DraftRow).where(DraftRow.id == draft_id).values(used_at=now)
+        # Only the first of two racing presses marks it: the other finds it used.
+        marked = await self.session.execute(
+            update(DraftRow)
+            .where(DraftRow.id == draft_id, DraftRow.used_at.is_(None))
+            .values(used_at=now)
         )
+        if not marked.rowcount:
+            return Taken(USED, {})
         return Taken(OPEN, json.loads(row.payload))
 
     async def drop_open(self, user_id: int, now: datetime) -> int:

@@ -227,6 +227,21 @@ class OutboxRepo:
         )
         return result.rowcount or 0
 
+    async def cancel_for_member(self, chat_id: int, workspace_id: int) -> int:
+        """Drop queued messages to a person about one team's reminders (they left the team:
+        nothing about its clients may reach them any more)."""
+        reminder_ids = select(ReminderRow.id).where(ReminderRow.workspace_id == workspace_id)
+        result = await self.session.execute(
+            update(NotificationRow)
+            .where(
+                NotificationRow.state == PENDING,
+                NotificationRow.chat_id == chat_id,
+                NotificationRow.reminder_id.in_(reminder_ids),
+            )
+            .values(state=CANCELLED)
+        )
+        return result.rowcount or 0
+
     async def reminder_of_message(self, chat_id: int, message_id: int) -> int | None:
         """The reminder whose message this is (for a reply that reschedules it), or None."""
         return await self.session.scalar(

@@ -77,6 +77,14 @@ class WorkspaceRepo:
         rows = await self.session.execute(select(WorkspaceRow.id, WorkspaceRow.intake_secret))
         return [(r[0], r[1]) for r in rows]
 
+    async def rotate_invite(self, workspace_id: int) -> str:
+        """A new invite code: old links stop working (after someone was removed)."""
+        code = new_invite_code()
+        await self.session.execute(
+            update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(invite_code=code)
+        )
+        return code
+
     async def rotate_intake_secret(self, workspace_id: int) -> str:
         """Replace the intake secret; the old URL stops working at once."""
         secret = new_intake_secret()
