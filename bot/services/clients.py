@@ -38,6 +38,8 @@ EDIT_WORDS = {
     "имя": "name",
     "source": "source",
     "источник": "source",
+    "company": "company",
+    "компания": "company",
 }
 STATUS_WORDS = {
     "lead": "lead",
@@ -341,6 +343,8 @@ async def apply_edit(
     if field == "note":
         await add_note(repos, client, value, user_id, now)
         return client
+    if field == "company":
+        return await repos.clients.update(client.id, now, company=value[:200])
     if field == "source":
         return await repos.clients.update(client.id, now, source=value[:200])
     if field == "next_step":

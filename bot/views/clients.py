@@ -67,8 +67,10 @@ def client_card(file: ClientFile, zone: str, now: datetime, lang: str) -> str:
     long texts shortened and the history cut to Telegram's limit (📜 shows it all)."""
     client = file.client
     lines = [f"👤 <b>{esc(shorten(client.name, 200))}</b> · {status_name(client.status)}"]
+    if client.company:
+        lines.append(_("🏢 Company: {company}").format(company=esc(shorten(client.company, 200))))
     if file.contacts:
-        lines.append(contacts_line(file.contacts[:10]))
+        lines.append(contacts_line(file.contacts))
     client_zone = client.timezone or zone
     lines.append(
         _("🕒 Time zone: {zone}").format(zone=zone_text(client_zone, lang, now))
@@ -315,5 +317,5 @@ def unknown_edit(client: Client, rest: str) -> str:
         "I found “{name}”, but “{rest}” is not a change I know. To change the card: "
         "<code>/client {name} note …</code>, <code>status active</code>, "
         "<code>tz Asia/Almaty</code>, <code>phone …</code>, <code>next …</code>, "
-        "<code>name …</code>, <code>source …</code>."
+        "<code>name …</code>, <code>company …</code>, <code>source …</code>."
     ).format(name=esc(shorten(client.name, NAME)), rest=esc(shorten(rest, NAME)))

@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.storage.records import Client, Contact, User
 from bot.views.common import Id, contacts_line, duration, esc, local_time
-from bot.views.limits import shorten
+from bot.views.limits import MAX_CHOICES, shorten
 
 CALL_IN_MINUTES = (15, 30, 60, 120)
 LEAD_NOTE = 700
@@ -120,7 +120,8 @@ def pass_keyboard(
 ) -> InlineKeyboardMarkup:
     """The colleagues a lead can be passed to, and “ Back."""
     kb = InlineKeyboardBuilder()
-    for member_id in member_ids:
+    # A phone screen, not a staff list: the first colleagues; /team shows everyone.
+    for member_id in member_ids[:MAX_CHOICES]:
         person = people.get(member_id)
         kb.button(
             text=person.display_name if person else str(member_id),

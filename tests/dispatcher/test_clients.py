@@ -157,3 +157,11 @@ async def test_back_from_pause_to_active_is_answered_at_once(harness: Harness) -
     harness.clock.advance(timedelta(days=3))
     [card] = await harness.send("/client Ольга status active")
     assert "ждёт ответа" not in card.text and "Ответил" not in str(card.reply_markup)
+
+
+async def test_a_client_is_found_by_company(harness: Harness) -> None:
+    await onboard(harness)
+    await harness.send("/lead Пётр Иванов, +7 999 123-45-67")
+    await harness.send("/client Пётр company ООО Ромашка")
+    [card] = await harness.send("/client Ромашка")
+    assert "Пётр Иванов" in card.text and "Компания: ООО Ромашка" in card.text
