@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import answer, managed_workspace
+from bot.handlers.common import answer, managed_workspace, team_name
 from bot.services.accounts import CAN_MANAGE
 from bot.settings import Settings
 from bot.storage.records import User
@@ -29,7 +29,7 @@ async def cmd_intake(
     has_url = intake_url(settings, workspace) is not None
     await replies.send(
         message.chat.id,
-        intake_text(settings, workspace),
+        intake_text(settings, workspace, await team_name(repos, workspace)),
         reply_markup=intake_keyboard(workspace.id) if has_url else None,
     )
 
@@ -63,7 +63,7 @@ async def on_rotate(
     await replies.edit(
         msg.chat.id,
         msg.message_id,
-        intake_text(settings, workspace),
+        intake_text(settings, workspace, await team_name(repos, workspace)),
         reply_markup=intake_keyboard(workspace.id),
     )
     await answer(query, _("The old URL no longer works."), show_alert=True)

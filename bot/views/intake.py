@@ -27,7 +27,7 @@ def intake_url(settings: Settings, workspace: Workspace) -> str | None:
     return f"{base.rstrip('/')}/intake/{workspace.intake_secret}"
 
 
-def intake_text(settings: Settings, workspace: Workspace) -> str:
+def intake_text(settings: Settings, workspace: Workspace, team: str) -> str:
     """The URL, a curl example and what happens to a posted lead."""
     url = intake_url(settings, workspace)
     if url is None:
@@ -41,15 +41,15 @@ def intake_text(settings: Settings, workspace: Workspace) -> str:
     )
     return (
         _(
-            "Website leads go to this URL (POST, JSON or form fields name, phone, email, "
-            "message, source; other fields are kept as notes). Keep it secret:"
+            "Website leads go to this URL (POST: JSON, a form or multipart). Fields: name, "
+            "phone, email, message, source, and the usual site-builder names (Name, Phone, "
+            "Comment, имя, телефон…); utm_* go into the source, other fields into the note. "
+            "A phone or e-mail is enough. Keep the URL secret:"
         )
         + f"\n<code>{esc(url)}</code>\n\n"
         + _("Example:")
         + f"\n<pre>{example}</pre>\n"
-        + _("Every owner and manager of “{team}” gets the lead at once.").format(
-            team=esc(workspace.name)
-        )
+        + _("Everyone in “{team}” gets the lead at once.").format(team=esc(team))
     )
 
 
