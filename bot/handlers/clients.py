@@ -21,6 +21,7 @@ from bot.handlers.common import (
     team_names,
     workspace_of,
 )
+from bot.services.align import holiday_country
 from bot.services.clients import (
     NOTE_KIND,
     ClientEditError,
@@ -99,6 +100,7 @@ async def show_or_edit(asker: Asker, client: Client, rest: str) -> None:
                 now,
                 asker.user.id,
                 default_sla=asker.settings.lead_response_sla,
+                region=holiday_country(asker.user, asker.settings.default_timezone),
             )
         except ClientEditError as exc:
             await asker.replies.send(asker.chat_id, edit_error(exc))

@@ -313,6 +313,7 @@ async def apply_edit(
     user_id: int | None = None,
     *,
     default_sla: timedelta,
+    region: str = "RU",
 ) -> Client:
     """Validate and store one change to a client (`default_sla`: the process's lead response
     time, for a lead whose clock a status change restarts)."""
@@ -330,7 +331,7 @@ async def apply_edit(
             raise ClientEditError("status", value)
         return await set_status(repos, client, status, user_id, now, default_sla)
     if field == "contact":
-        parsed = parse_lead_text(", " + value)
+        parsed = parse_lead_text(", " + value, region=region)
         if not parsed.contacts:
             raise ClientEditError("contact", value)
         for contact in parsed.contacts:

@@ -165,3 +165,11 @@ async def test_a_client_is_found_by_company(harness: Harness) -> None:
     await harness.send("/client Пётр company ООО Ромашка")
     [card] = await harness.send("/client Ромашка")
     assert "Пётр Иванов" in card.text and "Компания: ООО Ромашка" in card.text
+
+
+async def test_a_phone_is_read_in_the_managers_country(harness: Harness) -> None:
+    """A Berlin manager's `0151 23456789` is a German number, not a Russian one."""
+    await onboard(harness, zone="Berlin")
+    await harness.send("/lead Hans Müller, hans@example.de")
+    [card] = await harness.send("/client Hans phone 0151 23456789")
+    assert "📞 +49 1512 3456789" in card.text
