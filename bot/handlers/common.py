@@ -211,3 +211,31 @@ async def named_client(asker: Asker, text: str, *, command: str) -> tuple[Client
         reply_markup=client_picker(draft.id, draft.token, [], {}, 0, new_name=name),
     )
     return None
+
+
+async def pressed_team(
+    query: CallbackQuery,
+    workspace_id: int,
+    user: User | None,
+    repos: Repos,
+    *,
+    roles: tuple[str, ...] | None = None,
+) -> tuple[Workspace, str, Message, User] | None:
+    """The team a button names, the presser's role there and the button's message, if the
+    presser is a member (with one of `roles`, when given): checked on every press. Otherwise
+    the press is answered with why, and None comes back."""
+    msg = query.message
+    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
+        await answer(query, _("This button no longer works."))
+        return None
+    member = await repos.workspaces.membership(workspace_id, user.id) if user else None
+    workspace = await repos.workspaces.get(workspace_id) if member is not None else None
+    if user is None or member is None or workspace is None:
+        await answer(query, _("You are not in this team."), show_alert=True)
+        return None
+    if roles is not None and member.role not in roles:
+        await answer(
+            query, _("Only the owner or an admin of this team can do that."), show_alert=True
+        )
+        return None
+    return workspace, member.role, msg, user

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import answer, managed_workspace, team_name
+from bot.handlers.common import answer, managed_workspace, pressed_team, team_name
 from bot.services.accounts import CAN_MANAGE
 from bot.settings import Settings
 from bot.storage.records import User
@@ -44,19 +44,10 @@ async def on_rotate(
     settings: Settings,
 ) -> None:
     """Replace the secret of the team the message shows; the old URL stops working at once."""
-    msg = query.message
-    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
-        await answer(query, _("This button no longer works."))
+    pressed = await pressed_team(query, callback_data.ws, user, repos, roles=CAN_MANAGE)
+    if pressed is None:
         return
-    member = (
-        await repos.workspaces.membership(callback_data.ws, user.id) if user is not None else None
-    )
-    workspace = await repos.workspaces.get(callback_data.ws) if member is not None else None
-    if member is None or workspace is None or member.role not in CAN_MANAGE:
-        await answer(
-            query, _("Only the owner or an admin of this team can do that."), show_alert=True
-        )
-        return
+    workspace, _role, msg, _user = pressed
     await repos.workspaces.rotate_intake_secret(workspace.id)
     workspace = await repos.workspaces.get(workspace.id)
     assert workspace is not None

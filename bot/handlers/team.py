@@ -11,7 +11,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.clock import Clock
-from bot.handlers.common import answer, managed_workspace, team_name, team_names, workspace_of
+from bot.handlers.common import (
+    answer,
+    managed_workspace,
+    pressed_team,
+    team_name,
+    team_names,
+    workspace_of,
+)
 from bot.parsing.durations import parse_count, parse_duration
 from bot.services.accounts import (
     CAN_MANAGE,
@@ -123,18 +130,11 @@ async def on_team_button(
     clock: Clock,
 ) -> None:
     """Switch team, change a role, remove a member (after a confirmation): checked each press."""
-    msg = query.message
-    if not isinstance(msg, Message):  # too old for Telegram to show it: nothing to act on
-        await answer(query, _("This button no longer works."))
+    pressed = await pressed_team(query, callback_data.ws, user, repos)
+    if pressed is None:
         return
-    membership = (
-        await repos.workspaces.membership(callback_data.ws, user.id) if user is not None else None
-    )
-    workspace = await repos.workspaces.get(callback_data.ws)
-    if user is None or membership is None or workspace is None:
-        await answer(query, _("You are not in this team."), show_alert=True)
-        return
-    now, action, role = clock.now(), callback_data.action, membership.role
+    workspace, role, msg, user = pressed
+    now, action = clock.now(), callback_data.action
     try:
         if action == "switch":
             workspace = await switch_team(repos, user, workspace.id, now)
