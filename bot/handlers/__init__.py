@@ -16,6 +16,7 @@ from bot.handlers import (
     start,
     team,
     text_input,
+    touches,
 )
 from bot.handlers import help as help_
 
@@ -28,6 +29,7 @@ ORDER = (
     team,
     leads,
     clients,
+    touches,
     intake,
     followups,
     agenda,

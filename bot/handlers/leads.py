@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
 from bot.handlers.common import (
+    CONTINUATIONS,
     Asker,
     answer,
     ask_context,
@@ -30,11 +31,12 @@ from bot.handlers.common import (
     sent_at,
 )
 from bot.i18n import pick_language
+from bot.parsing.calls import parse_call
 from bot.parsing.leadtext import Contact as ParsedContact
 from bot.parsing.leadtext import LeadText, parse_lead_text
 from bot.services.accounts import current_workspace
 from bot.services.align import holiday_country
-from bot.services.clients import accessible
+from bot.services.clients import MAX_NOTE, accessible
 from bot.services.leads import (
     CALLBACK_KIND,
     create_lead,
@@ -436,15 +438,32 @@ async def cmd_call(
 
 
 @continues("call")
-async def log_call(asker: Asker, client: Client, summary: str) -> None:
-    """/call once its client is known: the call is logged, a waiting lead is answered."""
+async def log_call(asker: Asker, client: Client, rest: str) -> None:
+    """/call once its client is known: the call (its length, what was said) is logged, a
+    waiting lead is answered, and `next: <when> <what>` becomes the next step and a
+    follow-up."""
+    call = parse_call(rest)
     result = await respond(
-        asker.repos, client, asker.user.id, asker.at(), kind="call", summary=summary
+        asker.repos,
+        client,
+        asker.user.id,
+        asker.at(),
+        kind="call",
+        summary=call.summary[:MAX_NOTE],
+        duration_s=int(call.duration.total_seconds()) if call.duration else None,
     )
     reply = _("📞 Call with “{name}” logged.").format(name=esc(client.name))
+    if call.duration is not None:
+        reply += " " + _("Length: {time}.").format(time=duration(call.duration))
     if result.first and result.waited is not None:
         reply += " " + _("The lead was answered in {time}.").format(time=duration(result.waited))
     await asker.replies.send(asker.chat_id, reply)
+    if call.next_step:
+        await asker.repos.clients.update(
+            client.id, asker.clock.now(), next_step=call.next_step[:1000], next_step_who="us"
+        )
+        # The next step is a follow-up like any /fu, through the same path.
+        await CONTINUATIONS["fu"](asker, client, call.next_step)
 
 
 @router.callback_query(LeadCb.filter(F.action == "ans"), F.message)

@@ -18,6 +18,8 @@ def commands() -> list[BotCommand]:
         BotCommand(command="client", description=_("Client card: /client Ivan")),
         BotCommand(command="call", description=_("Log a call: /call Ivan")),
         BotCommand(command="fu", description=_("Follow-up: /fu Ivan tomorrow 11:00")),
+        BotCommand(command="note", description=_("A note on a client: /note Ivan …")),
+        BotCommand(command="in", description=_("The client wrote: /in Ivan …")),
         BotCommand(command="today", description=_("Today: due, overdue, waiting leads")),
         BotCommand(command="week", description=_("The week ahead")),
         BotCommand(command="followups", description=_("All follow-ups")),
@@ -50,7 +52,15 @@ def help_text(sla: timedelta) -> str:
                 "/client — a client's card: <code>/client Ivan</code>; an edit: "
                 "<code>/client Ivan tz Asia/Almaty</code>"
             ),
-            _("/call — log a call: <code>/call Ivan agreed on the brief</code>"),
+            _(
+                "/call — log a call: <code>/call Ivan 20m agreed on the budget, next: Fri "
+                "11:00 send the proposal</code>"
+            ),
+            _(
+                "/note, /meet, /mail — a note, a meeting, an e-mail: "
+                "<code>/meet Ivan showed the prototype</code>"
+            ),
+            _("/in — the client wrote or called us: <code>/in Ivan asked for the invoice</code>"),
             _("/fu — a follow-up: <code>/fu Ivan tomorrow 11:00 send the proposal</code>"),
             _("<code>/fu Ivan chase</code> — remind until the client answers"),
             _("<code>/fu Ivan every Mon 10:00 report</code> — a recurring follow-up"),
