@@ -58,6 +58,7 @@ from bot.views.leads import (
     CALL_IN_MINUTES,
     LeadCb,
     call_in_keyboard,
+    call_outcome_keyboard,
     duplicate_keyboard,
     forward_offer_keyboard,
     lead_card,
@@ -441,7 +442,14 @@ async def cmd_call(
 async def log_call(asker: Asker, client: Client, rest: str) -> None:
     """/call once its client is known: the call (its length, what was said) is logged, a
     waiting lead is answered, and `next: <when> <what>` becomes the next step and a
-    follow-up."""
+    follow-up. The name alone asks how the call went."""
+    if not rest.strip():
+        await asker.replies.send(
+            asker.chat_id,
+            _("📞 Call with “{name}”: how did it go?").format(name=esc(client.name)),
+            reply_markup=call_outcome_keyboard(client.id),
+        )
+        return
     call = parse_call(rest)
     result = await respond(
         asker.repos,
@@ -464,6 +472,38 @@ async def log_call(asker: Asker, client: Client, rest: str) -> None:
         )
         # The next step is a follow-up like any /fu, through the same path.
         await CONTINUATIONS["fu"](asker, client, call.next_step)
+
+
+@router.callback_query(LeadCb.filter(F.action.in_({"talked", "noanswer", "callback"})), F.message)
+async def on_call_outcome(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    clock: Clock,
+    lang: str,
+) -> None:
+    """How a call went: talked (logged, a waiting lead answered), no answer (call again in an
+    hour), or asked to call back (when?)."""
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
+        return
+    client, msg, user = pressed
+    asker = await ask_context(msg.chat.id, user, repos, replies, settings, clock, lang)
+    if asker is None:
+        await answer(query)
+        return
+    await replies.edit_markup(msg.chat.id, msg.message_id, None)
+    if callback_data.action == "talked":
+        await log_call(asker, client, _("talked"))
+    elif callback_data.action == "noanswer":
+        # No contact made: nothing answered; the follow-up keeps the call from being forgotten.
+        await CONTINUATIONS["fu"](asker, client, "через 1 час " + _("call again: no answer"))
+    else:
+        await CONTINUATIONS["fu"](asker, client, _("call back as they asked"))
+    await answer(query)
 
 
 @router.callback_query(LeadCb.filter(F.action == "ans"), F.message)

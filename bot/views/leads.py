@@ -144,3 +144,19 @@ def duplicate_keyboard(draft_id: int, token: str, client_name: str) -> InlineKey
     )
     kb.adjust(1)
     return kb.as_markup()
+
+
+def call_outcome_keyboard(client_id: int) -> InlineKeyboardMarkup:
+    """✅ Talked · 📵 No answer · ⏰ Asked to call back."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("✅ Talked"), callback_data=LeadCb(action="talked", client_id=client_id))
+    kb.button(
+        text=_("📵 No answer: again in an hour"),
+        callback_data=LeadCb(action="noanswer", client_id=client_id),
+    )
+    kb.button(
+        text=_("⏰ Asked to call back…"),
+        callback_data=LeadCb(action="callback", client_id=client_id),
+    )
+    kb.adjust(1)
+    return kb.as_markup()

@@ -44,3 +44,27 @@ async def test_notes_meetings_mail_and_the_clients_word(harness: Harness) -> Non
         assert text in card.text, text
     [example] = await harness.send("/meet")
     assert "<code>/meet" in example.text
+
+
+async def test_a_call_by_name_alone_asks_how_it_went(harness: Harness) -> None:
+    """/call Acme: ✅ talked logs the call; 📵 no answer sets «call again» in an hour;
+    ⏰ asked to call back asks when."""
+    from tests.dispatcher.test_limits import data_of
+    from tests.dispatcher.test_questions import sends
+
+    await onboard(harness)
+    await harness.send("/lead Acme, +7 999 123-45-67")
+    [question] = await harness.send("/call Acme")
+    assert "Как прошёл" in question.text
+    [no_answer] = sends(
+        await harness.press(data_of(question, "📵 Не ответили: перезвонить через час"))
+    )
+    assert "14:00" in no_answer.text and "перезвонить: не ответили" in no_answer.text
+    [lead] = await harness.send("/client Acme")
+    assert "ждёт ответа" in lead.text  # no contact made: the lead still waits
+    [question] = await harness.send("/call Acme")
+    [talked] = sends(await harness.press(data_of(question, "✅ Поговорили")))
+    assert "На лид ответили" in talked.text
+    [question] = await harness.send("/call Acme")
+    [when] = sends(await harness.press(data_of(question, "⏰ Просили перезвонить…")))
+    assert "Когда напомнить" in when.text
