@@ -72,11 +72,6 @@ class WorkspaceRepo:
         ).first()
         return None if row is None else (row[0], row[1])
 
-    async def all_secrets(self) -> list[tuple[int, str]]:
-        """(workspace id, intake secret) pairs, for a constant-time lookup."""
-        rows = await self.session.execute(select(WorkspaceRow.id, WorkspaceRow.intake_secret))
-        return [(r[0], r[1]) for r in rows]
-
     async def rotate_invite(self, workspace_id: int) -> str:
         """A new invite code: old links stop working (after someone was removed)."""
         code = new_invite_code()
