@@ -106,10 +106,6 @@ class Asker:
     # downtime), so a call is logged and a lead received when they really happened.
     sent_at: datetime
 
-    def at(self) -> datetime:
-        """The moment the command stands for."""
-        return self.sent_at
-
 
 # Telegram stamps messages to the second; only a gap beyond this means the bot was late.
 LATE_HANDLING = timedelta(seconds=30)

@@ -455,7 +455,7 @@ async def log_call(asker: Asker, client: Client, rest: str) -> None:
         asker.repos,
         client,
         asker.user.id,
-        asker.at(),
+        asker.sent_at,
         kind="call",
         summary=call.summary[:MAX_NOTE],
         duration_s=int(call.duration.total_seconds()) if call.duration else None,

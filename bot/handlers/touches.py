@@ -7,8 +7,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.clock import Clock
-from bot.handlers.common import Asker, ask_context, continues, named_client
-from bot.services.clients import add_note
+from bot.handlers.common import Asker, Continuation, ask_context, continues, named_client
+from bot.services.clients import MAX_NOTE, add_note
 from bot.services.followups import client_replied
 from bot.services.leads import respond
 from bot.settings import Settings
@@ -49,13 +49,13 @@ async def cmd_touch(
 
 async def _log(asker: Asker, client: Client, text: str, kind: str) -> None:
     """Log one touch of this kind and say so."""
-    repos, at = asker.repos, asker.at()
+    repos, at = asker.repos, asker.sent_at
     stopped = 0
     if kind == "note":
         await add_note(repos, client, text, asker.user.id, at)
     elif kind == "in":
         # From the client: as «Клиент ответил», it stops every chase waiting for them.
-        stopped = await client_replied(repos, client, asker.user.id, at, text[:4000])
+        stopped = await client_replied(repos, client, asker.user.id, at, text[:MAX_NOTE])
     else:
         await respond(
             repos,
@@ -63,33 +63,19 @@ async def _log(asker: Asker, client: Client, text: str, kind: str) -> None:
             asker.user.id,
             at,
             kind="meeting" if kind == "meet" else "email",
-            summary=text,
+            summary=text[:MAX_NOTE],
         )
     await asker.replies.send(asker.chat_id, touch_logged(kind, client.name, stopped))
 
 
-@continues("note")
-async def log_note(asker: Asker, client: Client, text: str) -> None:
-    """/note once its client is known."""
-    await _log(asker, client, text, "note")
+def _continuation(kind: str) -> Continuation:
+    """What `/<kind>` does once its client is known (typed, picked or created)."""
+
+    async def go_on(asker: Asker, client: Client, text: str) -> None:
+        await _log(asker, client, text, kind)
+
+    return go_on
 
 
-@continues("meet")
-async def log_meeting(asker: Asker, client: Client, text: str) -> None:
-    """/meet once its client is known."""
-    await _log(asker, client, text, "meet")
-
-
-@continues("mail")
-async def log_mail(asker: Asker, client: Client, text: str) -> None:
-    """/mail once its client is known."""
-    await _log(asker, client, text, "mail")
-
-
-@continues("in")
-async def log_in(asker: Asker, client: Client, text: str) -> None:
-    """/in once its client is known."""
-    await _log(asker, client, text, "in")
-
-
-TOUCHES = {"note": log_note, "meet": log_meeting, "mail": log_mail, "in": log_in}
+# Registered for the client picker; the command itself calls them directly too.
+TOUCHES = {kind: continues(kind)(_continuation(kind)) for kind in COMMANDS}
