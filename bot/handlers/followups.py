@@ -20,13 +20,11 @@ from bot.handlers.common import (
     named_client,
     pressed_client,
 )
-from bot.parsing.dates import IMPOSSIBLE, TOO_FAR, VAGUE, When
 from bot.parsing.recurrence import parse_recurrence
 from bot.services.clients import accessible
 from bot.services.followups import (
     CHASE_STEPS,
     CHASE_WORDS,
-    MAX_AHEAD,
     FollowUpError,
     change_rule,
     client_replied,
@@ -54,6 +52,7 @@ from bot.views.followups import (
     both_clocks,
     confirmation,
     date_example,
+    date_problem,
     error_text,
     followups_list,
     fu_details,
@@ -66,7 +65,7 @@ from bot.views.followups import (
     when_keyboard,
 )
 from bot.views.leads import LeadCb
-from bot.views.limits import LONG_TEXT, NAME, shorten
+from bot.views.limits import LONG_TEXT, shorten
 
 router = Router(name=__name__)
 
@@ -570,41 +569,6 @@ async def on_awaited_text(
         await plan(chat_id, user, client, text, repos, replies, settings, clock, lang)
         return
     await schedule_at(chat_id, user, client, at, what, repos, replies, settings, now, lang)
-
-
-def date_problem(text: str, found: When, now: datetime) -> str | None:
-    """Why a typed date cannot be used (impossible, vague, none found, past, too far), or
-    None."""
-    at = found.at
-    if found.error == IMPOSSIBLE:
-        return (
-            _("“{bad}” is not a real date or time.").format(
-                bad=esc(shorten(found.bad or text, NAME))
-            )
-            + " "
-            + date_example()
-        )
-    if found.error == VAGUE:
-        return (
-            _("“{bad}” is too vague: say the hour, e.g. <code>tonight at 23</code>.").format(
-                bad=esc(shorten(found.bad or text, NAME))
-            )
-            + " "
-            + date_example()
-        )
-    if found.error == TOO_FAR:
-        return error_text(FollowUpError("far"))
-    if at is None:
-        return (
-            _("I did not find a date in “{text}”.").format(text=esc(shorten(text, NAME)))
-            + " "
-            + date_example()
-        )
-    if at <= now:
-        return error_text(FollowUpError("past"))
-    if at - now > MAX_AHEAD:
-        return error_text(FollowUpError("far"))
-    return None
 
 
 async def move_to_text(

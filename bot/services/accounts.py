@@ -119,6 +119,8 @@ async def remove_member(
     await repos.clients.hand_over(workspace.id, member_id, actor_id)
     await repos.followups.hand_over(workspace.id, member_id, actor_id)
     await repos.reminders.hand_over(workspace.id, member_id, actor_id)
+    await repos.tasks.hand_over(workspace.id, member_id, actor_id)
+    await repos.invoices.hand_over(workspace.id, member_id, actor_id)
     # Reminders already fired but held for their quiet hours must not reach them either, and
     # an answer they were typing must not act on this team's data.
     await repos.outbox.cancel_for_member(member_id, workspace.id)

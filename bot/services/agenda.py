@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.accounts import current_workspace
-from bot.storage.records import Client, FollowUp, User
+from bot.storage.records import Client, FollowUp, Task, User
 from bot.storage.repositories import Repos
 
 DIGEST_KIND = "digest"
@@ -37,11 +37,13 @@ class Agenda:
     silent: list[Silent] = field(default_factory=list)
     silent_total: int = 0
     more: int = 0
+    # Tasks I do that fall due in the period or are overdue, and those I gave that are overdue.
+    tasks: list[Task] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """Nothing due, nothing overdue and no lead waiting."""
-        return not (self.overdue or self.upcoming or self.leads)
+        return not (self.overdue or self.upcoming or self.leads or self.tasks)
 
 
 def day_end(local_day: date, zone: ZoneInfo, days: int = 1) -> datetime:
@@ -83,7 +85,14 @@ async def build_agenda(
                 workspace.id, user.id, now - timedelta(days=workspace.silent_days)
             )
             silent_rows = [Silent(cid, name, last) for cid, name, last in rows]
-    clients = {c.id: c for c in await repos.clients.many(sorted({fu.client_id for fu in due}))}
+    teams = [w.id for w, _role in await repos.workspaces.of_user(user.id)]
+    tasks = [
+        t
+        for t in await repos.tasks.open_of(user.id, teams, until)
+        if t.assignee_id == user.id or (t.due_at is not None and t.due_at <= now)
+    ][:LIST_LIMIT]
+    wanted = {fu.client_id for fu in due} | {t.client_id for t in tasks if t.client_id}
+    clients = {c.id: c for c in await repos.clients.many(sorted(wanted))}
     return Agenda(
         now=now,
         until=until,
@@ -94,6 +103,7 @@ async def build_agenda(
         silent=silent_rows,
         silent_total=silent_total,
         more=max(0, total - len(due)),
+        tasks=tasks,
     )
 
 

@@ -154,6 +154,11 @@ def align(at: datetime, window: Window) -> datetime:
     return start.astimezone(at.tzinfo)
 
 
+def local_wall(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    """The aware moment `minutes` after local midnight of `day` (1440 is the next midnight)."""
+    return _local(day + timedelta(days=minutes // 1440), _clock(minutes % 1440), zone)
+
+
 def chase_due(start: datetime, step: int, window: Window) -> datetime:
     """Due moment (aware UTC) of 0-based chase step `step` for a proposal sent at start."""
     _require_aware(start)

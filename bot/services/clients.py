@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.parsing.fuzzy import FuzzyIndex
@@ -10,7 +10,7 @@ from bot.parsing.leadtext import parse_lead_text
 from bot.parsing.timezones import parse_timezone
 from bot.parsing.translit import latin_spellings
 from bot.services.leads import arm_lead_clock, stop_lead_clock, workspace_sla
-from bot.storage.records import Client, Contact, FollowUp, Touch, User
+from bot.storage.records import Client, Contact, FollowUp, Task, Touch, User
 from bot.storage.repositories import Repos
 from bot.storage.repositories.clients import STATUSES
 
@@ -368,6 +368,7 @@ class ClientFile:
     touch_total: int = 0
     latest_note: Touch | None = None
     note_total: int = 0
+    tasks: list[Task] = field(default_factory=list)
 
 
 async def client_file(repos: Repos, client: Client) -> ClientFile:
@@ -385,6 +386,7 @@ async def client_file(repos: Repos, client: Client) -> ClientFile:
         touch_total=await repos.clients.count_touches(client.id),
         latest_note=notes[0] if notes else None,
         note_total=await repos.clients.count_touches(client.id, NOTE_KIND),
+        tasks=await repos.tasks.for_client(client.id, CARD_TOUCHES),
     )
 
 

@@ -64,6 +64,19 @@ def read_when(text: str, user: User, now: datetime, default_zone: str) -> When:
     return found
 
 
+def read_deadline(text: str, user: User, now: datetime, default_zone: str) -> When:
+    """A typed deadline: as read_when, but a day without a clock time means the end of the
+    writer's working day on it ("до пт" is Friday evening, not Friday morning)."""
+    end = time(user.work_end_min // 60 % 24, user.work_end_min % 60)
+    return parse_when(
+        text,
+        now.astimezone(user_zone(user, default_zone)),
+        workday_start=end,
+        workday_end=end,
+        country=holiday_country(user, default_zone),
+    )
+
+
 def quick_time(choice: str, user: User, now: datetime, default_zone: str) -> datetime:
     """The moment a quick button (+15 min, +1 h, tomorrow, Monday, in 3 days) stands for."""
     if choice not in QUICK_PHRASES:

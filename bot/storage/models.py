@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +46,21 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         """Re-attach UTC on the way out."""
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """Money as exact decimal text: SQLite's NUMERIC is a float, and cents must not drift."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> str | None:
+        """Keep the exact digits."""
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Decimal | None:
+        """Back to a Decimal."""
+        return None if value is None else Decimal(value)
 
 
 class Base(DeclarativeBase):
@@ -93,6 +109,8 @@ class WorkspaceRow(Base):
     lead_sla_seconds: Mapped[int | None] = mapped_column(Integer)
     silent_days: Mapped[int] = mapped_column(Integer, default=14)
     team_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The currency an invoice is in when its command names none.
+    currency: Mapped[str] = mapped_column(String(3), default="RUB", server_default="RUB")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -182,6 +200,8 @@ class ReminderRow(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The task or invoice the item is about, so moving or closing it finds its alarms.
+    ref_id: Mapped[int | None] = mapped_column(Integer, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -219,6 +239,72 @@ class FollowUpRow(Base):
     reminder_id: Mapped[int | None] = mapped_column(Integer)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskRow(Base):
+    """A promise with an assignee and (once chosen) a deadline; check-ins ride on reminders."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_assignee_state_due", "assignee_id", "state", "due_at"),
+        Index("ix_tasks_author_state", "author_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    assignee_id: Mapped[int] = mapped_column(BigInteger)
+    what: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the time to the deadline started counting: creation, or the last move of it.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    progress: Mapped[int | None] = mapped_column(Integer)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InvoiceRow(Base):
+    """An invoice to a client; its status comes from its payments and dates."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (Index("ix_invoices_workspace_state", "workspace_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[str | None] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    paid: Mapped[Decimal] = mapped_column(DecimalText, default=Decimal(0))
+    currency: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # open until paid in full or cancelled; draft/sent/partly paid/overdue are derived.
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentRow(Base):
+    """Money received against one invoice."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -59,6 +60,7 @@ class Workspace:
     lead_sla_seconds: int | None
     silent_days: int
     team_chat_id: int | None
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class Reminder:
     kind: str
     client_id: int | None
     user_id: int | None
+    ref_id: int | None
     due_at: datetime
     state: str
     urgent: bool
@@ -190,3 +193,63 @@ class FollowUp:
     def series(self) -> int:
         """The id shared by every row of this chase or recurring series."""
         return self.series_id or self.id
+
+
+@dataclass(frozen=True)
+class Task:
+    """A promise: what, for which client, who does it, by when."""
+
+    id: int
+    workspace_id: int
+    client_id: int | None
+    author_id: int
+    assignee_id: int
+    what: str
+    urgent: bool
+    due_at: datetime | None
+    started_at: datetime
+    state: str
+    progress: int | None
+    done_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        """Not done and not cancelled."""
+        return self.state == "open"
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An invoice and how much of it is paid."""
+
+    id: int
+    workspace_id: int
+    client_id: int
+    user_id: int
+    number: str | None
+    amount: Decimal
+    paid: Decimal
+    currency: str
+    note: str
+    sent_at: datetime | None
+    due_at: datetime | None
+    state: str
+    closed_at: datetime | None
+    created_at: datetime
+
+    @property
+    def left(self) -> Decimal:
+        """What is still owed (never below zero)."""
+        return max(self.amount - self.paid, Decimal(0))
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money received against an invoice."""
+
+    id: int
+    invoice_id: int
+    user_id: int
+    amount: Decimal
+    paid_at: datetime

@@ -6,10 +6,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.agenda import Agenda
+from bot.services.tasks import is_overdue
 from bot.views.common import duration, esc, grid, local_time
 from bot.views.followups import FuCb, fu_line
 from bot.views.leads import LeadCb
 from bot.views.limits import MAX_BUTTONS, NAME, fit, shorten
+from bot.views.tasks import TaskCb, deadline_text, task_title
 
 
 def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
@@ -30,6 +32,15 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
         ]
     if agenda.more:
         lines.append(_("…and {n} more: /followups").format(n=agenda.more))
+    if agenda.tasks:
+        lines += ["", _("<b>Tasks</b>")]
+        lines += [
+            ("❗ " if is_overdue(task, agenda.now) else "📌 ")
+            + task_title(task, agenda.clients.get(task.client_id) if task.client_id else None)
+            + " · "
+            + deadline_text(task, zone, lang, agenda.now)
+            for task in agenda.tasks
+        ]
     if agenda.leads:
         lines += ["", _("<b>Leads waiting for an answer</b>")]
         for lead in agenda.leads:
@@ -72,6 +83,15 @@ def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
         buttons.append(
             InlineKeyboardButton(
                 text=label[:60], callback_data=FuCb(action="open", id=fu.id).pack()
+            )
+        )
+    for task in agenda.tasks:
+        icon = "❗" if is_overdue(task, agenda.now) else "📌"
+        when = local_time(task.due_at, zone, agenda.now) if task.due_at else ""
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"{icon} {when} {task.what}"[:60],
+                callback_data=TaskCb(action="open", id=task.id).pack(),
             )
         )
     for lead in agenda.leads:

@@ -15,6 +15,7 @@ from bot.storage.records import Client, Touch, User
 from bot.views.common import Id, contacts_line, duration, esc, grid, local_time, zone_text
 from bot.views.leads import LeadCb
 from bot.views.limits import LINE_TEXT, MAX_CHOICES, MAX_TEXT, NAME, chunks, fit, shorten, size
+from bot.views.tasks import line_for_card
 
 
 def touch_line(
@@ -121,15 +122,21 @@ def client_card(file: ClientFile, zone: str, now: datetime, lang: str) -> str:
         )
         if file.note_total > 1:
             lines.append(_("…{n} notes in all: 📝 below shows them.").format(n=file.note_total))
-    history = [
-        touch_line(
-            touch,
-            zone,
-            now,
-            file.people[touch.user_id].display_name if touch.user_id in file.people else None,
+    # One dated timeline, newest first: calls, meetings and mail, tasks, invoices, payments.
+    dated = [
+        (
+            touch.at,
+            touch_line(
+                touch,
+                zone,
+                now,
+                file.people[touch.user_id].display_name if touch.user_id in file.people else None,
+            ),
         )
         for touch in file.touches
     ]
+    dated += [(task.created_at, line_for_card(task, zone, lang, now)) for task in file.tasks]
+    history = [line for _at, line in sorted(dated, key=lambda item: item[0], reverse=True)]
     if not history:
         return "\n".join(lines)
     hidden = file.touch_total - file.note_total - len(file.touches)

@@ -14,10 +14,18 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 from babel.dates import format_datetime, format_skeleton, get_day_names
 
+from bot.parsing.dates import IMPOSSIBLE, TOO_FAR, VAGUE, When
 from bot.parsing.recurrence import Recurrence
 from bot.parsing.worktime import window_text
 from bot.services.align import align, is_inside
-from bot.services.followups import CHASE, CHASE_STEPS, REPEAT, FollowUpError, client_window
+from bot.services.followups import (
+    CHASE,
+    CHASE_STEPS,
+    MAX_AHEAD,
+    REPEAT,
+    FollowUpError,
+    client_window,
+)
 from bot.services.quiet import release_at
 from bot.storage.records import Client, FollowUp, User
 from bot.views.common import Id, duration, esc, grid, local_time, quoted
@@ -335,3 +343,38 @@ def quiet_note(user: User, at: datetime, default_zone: str, lang: str, now: date
     return "\n" + _("🌙 That is in your quiet hours: it will come at {when}.").format(
         when=moment(arrives, zone, lang, now)
     )
+
+
+def date_problem(text: str, found: When, now: datetime) -> str | None:
+    """Why a typed date cannot be used (impossible, vague, none found, past, too far), or
+    None."""
+    at = found.at
+    if found.error == IMPOSSIBLE:
+        return (
+            _("“{bad}” is not a real date or time.").format(
+                bad=esc(shorten(found.bad or text, NAME))
+            )
+            + " "
+            + date_example()
+        )
+    if found.error == VAGUE:
+        return (
+            _("“{bad}” is too vague: say the hour, e.g. <code>tonight at 23</code>.").format(
+                bad=esc(shorten(found.bad or text, NAME))
+            )
+            + " "
+            + date_example()
+        )
+    if found.error == TOO_FAR:
+        return error_text(FollowUpError("far"))
+    if at is None:
+        return (
+            _("I did not find a date in “{text}”.").format(text=esc(shorten(text, NAME)))
+            + " "
+            + date_example()
+        )
+    if at <= now:
+        return error_text(FollowUpError("past"))
+    if at - now > MAX_AHEAD:
+        return error_text(FollowUpError("far"))
+    return None

@@ -20,6 +20,11 @@ def commands() -> list[BotCommand]:
         BotCommand(command="fu", description=_("Follow-up: /fu Ivan tomorrow 11:00")),
         BotCommand(command="note", description=_("A note on a client: /note Ivan …")),
         BotCommand(command="in", description=_("The client wrote: /in Ivan …")),
+        BotCommand(command="task", description=_("A task: /task Ivan report @olga Fri 18:00")),
+        BotCommand(command="tasks", description=_("My tasks and the ones I gave")),
+        BotCommand(command="invoice", description=_("An invoice: /invoice Ivan 120k by 5.12")),
+        BotCommand(command="paid", description=_("A payment: /paid #45 or /paid Ivan 50k")),
+        BotCommand(command="debts", description=_("Who owes what, by age")),
         BotCommand(command="today", description=_("Today: due, overdue, waiting leads")),
         BotCommand(command="week", description=_("The week ahead")),
         BotCommand(command="followups", description=_("All follow-ups")),
@@ -64,6 +69,15 @@ def help_text(sla: timedelta) -> str:
             _("/fu — a follow-up: <code>/fu Ivan tomorrow 11:00 send the proposal</code>"),
             _("<code>/fu Ivan chase</code> — remind until the client answers"),
             _("<code>/fu Ivan every Mon 10:00 report</code> — a recurring follow-up"),
+            _(
+                "/task — a promise with a deadline: <code>/task Ivan ad report @olga by Fri "
+                "18:00 !</code> (<code>!</code> — urgent)"
+            ),
+            _("/tasks — my tasks and the ones I gave: done, move, reassign"),
+            _("/invoice — an invoice: <code>/invoice Ivan 120 000 ₽ by 5.12 #45</code>"),
+            _("/paid — a payment: <code>/paid #45</code> or <code>/paid Ivan 50k</code>"),
+            _("/debts — unpaid invoices by client and age"),
+            _("/currency — the team's invoice currency: <code>/currency USD</code>"),
             _("/today, /week — what is due and overdue; /followups — all follow-ups"),
             _("/intake — the URL your website posts leads to"),
             _("/sla — how long a lead may wait: <code>/sla 10</code>"),

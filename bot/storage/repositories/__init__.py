@@ -8,8 +8,10 @@ from bot.storage.repositories.clients import ClientRepo
 from bot.storage.repositories.drafts import DraftRepo
 from bot.storage.repositories.followups import FollowUpRepo
 from bot.storage.repositories.intake import IntakeRepo
+from bot.storage.repositories.invoices import InvoiceRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.reminders import ReminderRepo
+from bot.storage.repositories.tasks import TaskRepo
 from bot.storage.repositories.updates import UpdateRepo
 from bot.storage.repositories.users import UserRepo
 from bot.storage.repositories.workspaces import WorkspaceRepo
@@ -29,6 +31,8 @@ class Repos:
         self.intake = IntakeRepo(session)
         self.drafts = DraftRepo(session)
         self.followups = FollowUpRepo(session)
+        self.tasks = TaskRepo(session)
+        self.invoices = InvoiceRepo(session)
 
 
 __all__ = ["Repos"]

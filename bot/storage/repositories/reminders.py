@@ -33,6 +33,7 @@ class ReminderRepo:
         now: datetime,
         client_id: int | None = None,
         user_id: int | None = None,
+        ref_id: int | None = None,
         urgent: bool = False,
         payload: dict[str, Any] | None = None,
     ) -> int:
@@ -42,6 +43,7 @@ class ReminderRepo:
             kind=kind,
             client_id=client_id,
             user_id=user_id,
+            ref_id=ref_id,
             due_at=due_at,
             state=PENDING,
             urgent=urgent,
@@ -66,6 +68,37 @@ class ReminderRepo:
         )
         self.changed = self.changed or bool(result.rowcount)
         return result.rowcount or 0
+
+    async def cancel_for_ref(self, kinds: tuple[str, ...], ref_id: int) -> list[int]:
+        """Cancel the pending items of these kinds about one task or invoice; their ids."""
+        ids = list(
+            await self.session.scalars(
+                select(ReminderRow.id).where(
+                    ReminderRow.ref_id == ref_id,
+                    ReminderRow.state == PENDING,
+                    ReminderRow.kind.in_(kinds),
+                )
+            )
+        )
+        if ids:
+            await self.session.execute(
+                update(ReminderRow).where(ReminderRow.id.in_(ids)).values(state=CANCELLED)
+            )
+            self.changed = True
+        return ids
+
+    async def pending_for_ref(self, kinds: tuple[str, ...], ref_id: int) -> list[Reminder]:
+        """The pending items of these kinds about one task or invoice, earliest first."""
+        rows = await self.session.scalars(
+            select(ReminderRow)
+            .where(
+                ReminderRow.ref_id == ref_id,
+                ReminderRow.state == PENDING,
+                ReminderRow.kind.in_(kinds),
+            )
+            .order_by(ReminderRow.due_at)
+        )
+        return [plain(Reminder, r) for r in rows]
 
     async def get(self, reminder_id: int) -> Reminder | None:
         """One due item by id."""

@@ -102,6 +102,12 @@ class WorkspaceRepo:
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(silent_days=days)
         )
 
+    async def set_currency(self, workspace_id: int, currency: str) -> None:
+        """The currency an invoice is in when its command names none."""
+        await self.session.execute(
+            update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(currency=currency)
+        )
+
     async def add_member(
         self, workspace_id: int, user_id: int, role: str, now: datetime
     ) -> tuple[Membership, bool]:
