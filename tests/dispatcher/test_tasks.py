@@ -83,7 +83,7 @@ async def test_a_short_window_gets_no_check_ins_and_done_stops_everything(
     harness: Harness,
 ) -> None:
     await setup(harness, "Acme")
-    [ok] = await harness.send("/task Acme позвонить юристу через 90 минут")
+    await harness.send("/task Acme позвонить юристу через 90 минут")
     assert to(await run_until(harness, datetime(2026, 11, 24, 14, 20, tzinfo=MSK)), ANNA) == []
     await harness.send("/task Acme счёт до завтра")
     [listing] = await harness.send("/tasks")
