@@ -110,7 +110,7 @@ async def give_task(asker: Asker, client: Client | None, rest: str) -> None:
             )
             return
         assignee = person
-    await _create(asker, workspace_id, client, assignee, what, parts.urgent, found.at)
+    await _create(asker, workspace_id, client, assignee, what, parts.urgent, found.at, now)
 
 
 async def _member_by_username(repos: Repos, workspace_id: int, username: str) -> User | None:
@@ -164,9 +164,11 @@ async def _create(
     what: str,
     urgent: bool,
     due_at: datetime | None,
+    now: datetime,
 ) -> None:
-    """Store the task, confirm it, tell the assignee, and ask for a deadline if none."""
-    repos, now, settings = asker.repos, asker.clock.now(), asker.settings
+    """Store the task, confirm it, tell the assignee, and ask for a deadline if none; `now`
+    is the moment the deadline was read at, so "in 2 hours" is a two-hour window."""
+    repos, settings = asker.repos, asker.settings
     try:
         task = await create_task(
             repos,
@@ -538,6 +540,7 @@ async def on_take_myself(
         str(draft.get("what", "")),
         bool(draft.get("urgent")),
         due,
+        now,
     )
     await answer(query)
 

@@ -14,8 +14,10 @@ from babel.dates import format_date
 from bot.i18n import pick_language, speaking
 from bot.services.agenda import DIGEST_KIND, build_agenda, last_digest_at, schedule_digest
 from bot.services.followups import FU_KIND, fire
+from bot.services.invoices import INVOICE_KIND, fire_invoice
 from bot.services.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, still_waiting
 from bot.services.quiet import release_at
+from bot.services.tasks import CHECK_50, TASK_DUE, TASK_KINDS, still_due
 from bot.settings import Settings
 from bot.storage.records import Client, Reminder, User
 from bot.storage.repositories import Repos
@@ -23,7 +25,9 @@ from bot.telegram.outbox import Replies
 from bot.views.agenda import agenda_keyboard, agenda_text
 from bot.views.common import contacts_line, duration, esc
 from bot.views.followups import fu_details, fu_keyboard, moment
+from bot.views.invoices import invoice_keyboard, reminder_text
 from bot.views.leads import lead_card, lead_keyboard
+from bot.views.tasks import checkin_text, progress_keyboard, task_keyboard
 
 log = logging.getLogger("nudge.notify")
 
@@ -50,8 +54,12 @@ class Notifier:
             await self._callback(repos, replies, reminder, now)
         elif reminder.kind == FU_KIND:
             await self._followup(repos, replies, reminder, now)
+        elif reminder.kind in TASK_KINDS:
+            await self._task(repos, replies, reminder, now)
         elif reminder.kind == DIGEST_KIND:
             await self._digest(repos, replies, reminder, now)
+        elif reminder.kind == INVOICE_KIND:
+            await self._invoice(repos, replies, reminder, now)
         else:
             log.warning("reminder %s has unknown kind %r; skipped", reminder.id, reminder.kind)
 
@@ -120,6 +128,39 @@ class Notifier:
             text = agenda_text(agenda, title, zone, lang)
             markup = agenda_keyboard(agenda, zone)
         await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _task(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """A task's 50% question to its assignee, its 75% reminder to the assignee and the
+        author, or its deadline to the author (and the assignee)."""
+        task = await still_due(repos, reminder)
+        if task is None:
+            return  # done, dropped, or its deadline moved since
+        client = await repos.clients.get(task.client_id) if task.client_id else None
+        assignee = await repos.users.get(task.assignee_id)
+        if reminder.kind == CHECK_50:
+            to = [task.assignee_id]
+        elif reminder.kind == TASK_DUE:
+            to = [task.author_id, task.assignee_id]
+        else:
+            to = [task.assignee_id, task.author_id]
+        people = await repos.users.many(sorted(set(to)))
+        for person_id in dict.fromkeys(to):
+            person = people.get(person_id)
+            if person is None or person.blocked_at is not None:
+                continue
+            zone = person.timezone or self.settings.default_timezone
+            lang = pick_language(person, None, self.settings.default_language)
+            with speaking(self.i18n, lang):
+                text = checkin_text(reminder.kind, task, client, assignee, zone, lang, now)
+                text += self._late(reminder, now)
+                markup = (
+                    progress_keyboard(task)
+                    if person_id == task.assignee_id and reminder.kind != TASK_DUE
+                    else task_keyboard(task)
+                )
+            await self._queue(replies, person, reminder, text, markup, now)
 
     async def _queue(
         self,
@@ -192,6 +233,20 @@ class Notifier:
             text += self._late(reminder, now)
             markup = lead_keyboard(client)
         await self._queue(replies, recipient, reminder, text, markup, now)
+
+    async def _invoice(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """An invoice falls due or is overdue: remind its manager, with Paid / Partly / Moved."""
+        due = await fire_invoice(repos, reminder, now, self.settings.default_timezone)
+        if due is None or due.person.blocked_at is not None:
+            return  # paid, moved, or nobody to tell
+        zone = due.person.timezone or self.settings.default_timezone
+        lang = pick_language(due.person, None, self.settings.default_language)
+        with speaking(self.i18n, lang):
+            text = reminder_text(due, zone, lang, now) + self._late(reminder, now)
+            markup = invoice_keyboard(due.invoice, single=True)
+        await self._queue(replies, due.person, reminder, text, markup, now)
 
 
 async def announce_lead(

@@ -10,7 +10,16 @@ from bot.parsing.leadtext import parse_lead_text
 from bot.parsing.timezones import parse_timezone
 from bot.parsing.translit import latin_spellings
 from bot.services.leads import arm_lead_clock, stop_lead_clock, workspace_sla
-from bot.storage.records import Client, Contact, FollowUp, Task, Touch, User
+from bot.storage.records import (
+    Client,
+    Contact,
+    FollowUp,
+    Invoice,
+    Payment,
+    Task,
+    Touch,
+    User,
+)
 from bot.storage.repositories import Repos
 from bot.storage.repositories.clients import STATUSES
 
@@ -369,6 +378,8 @@ class ClientFile:
     latest_note: Touch | None = None
     note_total: int = 0
     tasks: list[Task] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
 
 
 async def client_file(repos: Repos, client: Client) -> ClientFile:
@@ -387,6 +398,8 @@ async def client_file(repos: Repos, client: Client) -> ClientFile:
         latest_note=notes[0] if notes else None,
         note_total=await repos.clients.count_touches(client.id, NOTE_KIND),
         tasks=await repos.tasks.for_client(client.id, CARD_TOUCHES),
+        invoices=await repos.invoices.for_client(client.id, CARD_TOUCHES),
+        payments=await repos.invoices.payments_for_client(client.id, CARD_TOUCHES),
     )
 
 
