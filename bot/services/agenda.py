@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.accounts import current_workspace
-from bot.storage.records import Client, FollowUp, Task, User
+from bot.storage.records import Client, FollowUp, Invoice, Task, User
 from bot.storage.repositories import Repos
 
 DIGEST_KIND = "digest"
@@ -39,11 +39,13 @@ class Agenda:
     more: int = 0
     # Tasks I do that fall due in the period or are overdue, and those I gave that are overdue.
     tasks: list[Task] = field(default_factory=list)
+    # Unpaid invoices I watch that fall due in the period or are overdue.
+    invoices: list[Invoice] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """Nothing due, nothing overdue and no lead waiting."""
-        return not (self.overdue or self.upcoming or self.leads or self.tasks)
+        return not (self.overdue or self.upcoming or self.leads or self.tasks or self.invoices)
 
 
 def day_end(local_day: date, zone: ZoneInfo, days: int = 1) -> datetime:
@@ -91,7 +93,16 @@ async def build_agenda(
         for t in await repos.tasks.open_of(user.id, teams, until)
         if t.assignee_id == user.id or (t.due_at is not None and t.due_at <= now)
     ][:LIST_LIMIT]
-    wanted = {fu.client_id for fu in due} | {t.client_id for t in tasks if t.client_id}
+    invoices = [
+        i
+        for i in await repos.invoices.open_in(teams)
+        if i.user_id == user.id and i.due_at is not None and i.due_at < until
+    ][:LIST_LIMIT]
+    wanted = (
+        {fu.client_id for fu in due}
+        | {t.client_id for t in tasks if t.client_id}
+        | {i.client_id for i in invoices}
+    )
     clients = {c.id: c for c in await repos.clients.many(sorted(wanted))}
     return Agenda(
         now=now,
@@ -104,6 +115,7 @@ async def build_agenda(
         silent_total=silent_total,
         more=max(0, total - len(due)),
         tasks=tasks,
+        invoices=invoices,
     )
 
 

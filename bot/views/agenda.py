@@ -9,6 +9,7 @@ from bot.services.agenda import Agenda
 from bot.services.tasks import is_overdue
 from bot.views.common import duration, esc, grid, local_time
 from bot.views.followups import FuCb, fu_line
+from bot.views.invoices import invoice_line, short_label
 from bot.views.leads import LeadCb
 from bot.views.limits import MAX_BUTTONS, NAME, fit, shorten
 from bot.views.tasks import TaskCb, deadline_text, task_title
@@ -40,6 +41,20 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
             + " · "
             + deadline_text(task, zone, lang, agenda.now)
             for task in agenda.tasks
+        ]
+    if agenda.invoices:
+        lines += ["", _("<b>Invoices due</b>")]
+        lines += [
+            invoice_line(
+                invoice,
+                agenda.clients[invoice.client_id].name
+                if invoice.client_id in agenda.clients
+                else None,
+                zone,
+                lang,
+                agenda.now,
+            )
+            for invoice in agenda.invoices
         ]
     if agenda.leads:
         lines += ["", _("<b>Leads waiting for an answer</b>")]
@@ -92,6 +107,14 @@ def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
             InlineKeyboardButton(
                 text=f"{icon} {when} {task.what}"[:60],
                 callback_data=TaskCb(action="open", id=task.id).pack(),
+            )
+        )
+    for invoice in agenda.invoices:
+        client = agenda.clients.get(invoice.client_id)
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"🧾 {short_label(invoice, zone)} {client.name if client else '—'}"[:60],
+                callback_data=LeadCb(action="open", client_id=invoice.client_id).pack(),
             )
         )
     for lead in agenda.leads:

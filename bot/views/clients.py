@@ -13,6 +13,7 @@ from bot.services.clients import CARD_FOLLOWUPS, STATUSES, ClientEditError, Clie
 from bot.services.leads import response_time
 from bot.storage.records import Client, Touch, User
 from bot.views.common import Id, contacts_line, duration, esc, grid, local_time, zone_text
+from bot.views.invoices import dated_invoice_line, payment_line
 from bot.views.leads import LeadCb
 from bot.views.limits import LINE_TEXT, MAX_CHOICES, MAX_TEXT, NAME, chunks, fit, shorten, size
 from bot.views.tasks import line_for_card
@@ -136,6 +137,16 @@ def client_card(file: ClientFile, zone: str, now: datetime, lang: str) -> str:
         for touch in file.touches
     ]
     dated += [(task.created_at, line_for_card(task, zone, lang, now)) for task in file.tasks]
+    invoices = {invoice.id: invoice for invoice in file.invoices}
+    dated += [
+        (invoice.created_at, dated_invoice_line(invoice, zone, lang, now))
+        for invoice in file.invoices
+    ]
+    dated += [
+        (payment.paid_at, payment_line(payment, invoices[payment.invoice_id], zone, lang, now))
+        for payment in file.payments
+        if payment.invoice_id in invoices
+    ]
     history = [line for _at, line in sorted(dated, key=lambda item: item[0], reverse=True)]
     if not history:
         return "\n".join(lines)

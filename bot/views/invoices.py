@@ -35,8 +35,8 @@ from bot.services.invoices import (
     days_overdue,
     status,
 )
-from bot.storage.records import Client, Invoice
-from bot.views.common import Id, esc, grid, quoted
+from bot.storage.records import Client, Invoice, Payment
+from bot.views.common import Id, esc, grid, local_time, quoted
 from bot.views.followups import date_example, moment
 from bot.views.limits import LONG_TEXT, MAX_BUTTONS, MAX_CHOICES, NAME, fit, shorten
 
@@ -145,6 +145,25 @@ def invoice_line(
         else _("no due date")
     )
     return " · ".join([head, due, status_text(invoice, zone, lang, now)])
+
+
+def dated_invoice_line(invoice: Invoice, zone: str, lang: str, now: datetime) -> str:
+    """An invoice on the client card's timeline, dated when it was issued."""
+    return "🧾 {at} {kind}: {line}".format(
+        at=local_time(invoice.created_at, zone, now),
+        kind=_("invoice"),
+        line=invoice_line(invoice, None, zone, lang, now).removeprefix("🧾 "),
+    )
+
+
+def payment_line(payment: Payment, invoice: Invoice, zone: str, lang: str, now: datetime) -> str:
+    """A payment on the client card's timeline."""
+    return "💰 {at} ← {what}".format(
+        at=local_time(payment.paid_at, zone, now),
+        what=_("payment {amount} for {invoice}").format(
+            amount=money(payment.amount, invoice.currency, lang), invoice=label(invoice, zone)
+        ),
+    )
 
 
 def invoice_keyboard(invoice: Invoice, *, single: bool = False) -> InlineKeyboardMarkup:

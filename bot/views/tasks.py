@@ -235,10 +235,7 @@ def tasks_list(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """/tasks: mine and the ones I gave, overdue first, numbered, with buttons for the first."""
     if not tasks:
-        return (
-            _("No open tasks. Give one: {example}").format(example=task_example()),
-            None,
-        )
+        return _("No open tasks.") + "\n" + task_example(), None
     mine = [t for t in tasks if t.assignee_id == me]
     given = [t for t in tasks if t.assignee_id != me]
     ordered = mine + given

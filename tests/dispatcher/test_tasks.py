@@ -185,3 +185,37 @@ async def test_a_moved_deadline_moves_the_check_ins(harness: Harness) -> None:
     new = await run_until(harness, datetime(2026, 11, 25, 17, 0, tzinfo=MSK))
     assert [m for m in new if "Срок вышел" in m.text and "аудит" in m.text]
     assert harness.clock.now() - datetime(2026, 11, 25, 17, 0, tzinfo=MSK) == timedelta(0)
+
+
+async def test_the_card_is_one_dated_timeline_of_calls_tasks_invoices_and_payments(
+    harness: Harness,
+) -> None:
+    await setup(harness, "Acme")
+    await harness.send("/call Acme 10м обсудили смету")
+    harness.clock.advance(timedelta(minutes=5))
+    await harness.send("/task Acme смета до пт")
+    harness.clock.advance(timedelta(minutes=5))
+    await harness.send("/invoice Acme 120 000 ₽ до 5.12 #45")
+    harness.clock.advance(timedelta(minutes=5))
+    await harness.send("/paid #45 20 000")
+    [card] = await harness.send("/client Acme")
+    history = card.text.replace("\xa0", " ").split("История")[1].splitlines()[1:]
+    assert [line[0] for line in history[:4]] == ["💰", "🧾", "📌", "📞"]
+    assert "20 000,00 ₽" in history[0] and "#45" in history[0]
+    assert "счёт: #45 120 000,00 ₽" in history[1]
+    for n in range(60):  # a long history stays within Telegram's limit
+        await harness.send(f"/task Acme задача номер {n} {'x' * 300} до пт")
+    [card] = await harness.send("/client Acme")
+    assert len(card.text) <= 4096 and "История" in card.text
+
+
+async def test_today_shows_invoices_due_and_overdue(harness: Harness) -> None:
+    await setup(harness, "Acme")
+    await harness.send("/invoice Acme 5000 $ до 25.11 #7")
+    await harness.send("/invoice Acme 9000 до 20.12 #8")
+    harness.clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=MSK))
+    [today] = await harness.send("/today")
+    text = today.text.replace("\xa0", " ")
+    assert "Счета к оплате" in text and "#7" in text and "Acme" in text
+    assert "#8" not in text
+    assert "🧾 #7 Acme" in buttons(today)
