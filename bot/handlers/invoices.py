@@ -216,7 +216,11 @@ async def invoice_for(asker: Asker, client: Client, rest: str) -> None:
             if taken is not None:
                 await _number_taken(asker, taken)
                 return
-        await asker.replies.send(asker.chat_id, error_text(exc) + "\n" + invoice_example())
+        # "precision" names the currency the amount is in: the typed one or the team's.
+        currency = checked.money.currency or (team.currency if team is not None else "RUB")
+        await asker.replies.send(
+            asker.chat_id, error_text(exc, name=currency) + "\n" + invoice_example()
+        )
         return
     await asker.replies.send(
         asker.chat_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.services.tasks import (
     PROGRESS,
     TaskError,
     create_task,
+    end_of_working_day,
     finish,
     reassign,
     report_progress,
@@ -78,7 +80,14 @@ async def cmd_task(
     named = await name_in_text(repos, teams, text)
     # The client is optional: only a name that points at one client is taken as one, so
     # "/task позвонить в банк" stays a task of its own.
-    if named.unique and named.rest.strip():
+    if named.unique and not named.rest.strip():
+        await replies.send(
+            message.chat.id,
+            _("What is the task for “{name}”?").format(name=esc(named.clients[0].name))
+            + "\n"
+            + task_example(),
+        )
+    elif named.unique:
         await give_task(asker, named.clients[0], named.rest)
     else:
         await give_task(asker, None, text)
@@ -196,8 +205,9 @@ async def _create(
         )
     else:
         await asker.replies.send(asker.chat_id, text, reply_markup=task_keyboard(task))
-    if assignee.id != asker.user.id:
-        await _tell(asker, assignee, task, client, _given_text)
+    await _tell(
+        repos, asker.replies, settings, now, asker.user, assignee, task, client, _given_text
+    )
 
 
 def _given_text(task: Task, client: Client | None, by: User, card: str) -> str:
@@ -205,23 +215,38 @@ def _given_text(task: Task, client: Client | None, by: User, card: str) -> str:
     return _("{who} gave you a task:").format(who=esc(by.display_name)) + "\n" + card
 
 
-async def _tell(asker: Asker, person: User, task: Task, client: Client | None, intro: Any) -> None:
+async def _tell(
+    repos: Repos,
+    replies: Replies,
+    settings: Settings,
+    now: datetime,
+    by: User,
+    person: User,
+    task: Task,
+    client: Client | None,
+    intro: Callable[[Task, Client | None, User, str], str],
+) -> None:
     """Send a colleague the task in their own language and zone, with its buttons."""
-    if person.blocked_at is not None:
+    if person.blocked_at is not None or person.id == by.id:
         return
-    settings, now = asker.settings, asker.clock.now()
-    author = await asker.repos.users.get(task.author_id)
+    author = await repos.users.get(task.author_id)
+    assignee = person if person.id == task.assignee_id else await repos.users.get(task.assignee_id)
     lang = pick_language(person, None, settings.default_language)
     with speaking(get_i18n(), lang):
         card = task_card(
-            task, client, author, person, person.timezone or settings.default_timezone, lang, now
+            task, client, author, assignee, person.timezone or settings.default_timezone, lang, now
         )
-        await asker.replies.send(
+        await replies.send(
             person.id,
-            intro(task, client, asker.user, card),
+            intro(task, client, by, card),
             reply_markup=task_keyboard(task),
-            on_behalf_of=asker.user.id,
+            on_behalf_of=by.id,
         )
+
+
+def _moved_text(task: Task, client: Client | None, by: User, card: str) -> str:
+    """What the other side of a task is told when its deadline is set or moved."""
+    return _("{who} set the deadline:").format(who=esc(by.display_name)) + "\n" + card
 
 
 @router.message(Command("tasks", ignore_case=True))
@@ -325,7 +350,8 @@ async def on_task_button(
         await _tell_author(repos, replies, settings, task, client, user, "done")
         await answer(query, _("Done"))
     elif action == "pg":
-        percent = int(arg) if arg.isdigit() and int(arg) in PROGRESS else None
+        percent = id_arg(arg)
+        percent = percent if percent in PROGRESS else None
         if percent is None:
             await answer(query, _("This button no longer works."), show_alert=True)
             return
@@ -347,12 +373,13 @@ async def on_task_button(
         if arg not in DEADLINE_PHRASES:
             await answer(query, _("This button no longer works."), show_alert=True)
             return
-        found = read_deadline(DEADLINE_PHRASES[arg], user, now, settings.default_timezone)
-        at = found.at
-        if at is not None and at <= now:
-            # "Today, end of day" pressed after hours: the end of the next working day.
-            at = read_deadline("завтра", user, now, settings.default_timezone).at
-        assert at is not None
+        if arg == "eod":
+            # After hours or on a day off: the end of the next working day, not of a Saturday.
+            at = end_of_working_day(user, now, settings.default_timezone)
+        else:
+            found = read_deadline(DEADLINE_PHRASES[arg], user, now, settings.default_timezone)
+            assert found.at is not None, arg
+            at = found.at
         await _move(query, msg, task, client, user, at, repos, replies, settings, now, lang, zone)
     elif action == "move":
         await repos.users.update(user.id, now, awaiting=f"{AWAIT}:{task.id}")
@@ -400,26 +427,8 @@ async def on_task_button(
             msg.chat.id,
             _("👤 {task} is now {who}'s.").format(task=title, who=esc(person.display_name)),
         )
-        if person.id != user.id:
-            asker = Asker(
-                msg.chat.id,
-                user,
-                await _workspace(repos, task),
-                "",
-                repos,
-                replies,
-                settings,
-                clock,
-                lang,
-                now,
-            )
-            await _tell(asker, person, task, client, _given_text)
+        await _tell(repos, replies, settings, now, user, person, task, client, _given_text)
         await answer(query)
-
-
-async def _workspace(repos: Repos, task: Task) -> Any:
-    """The task's team."""
-    return await repos.workspaces.get(task.workspace_id)
 
 
 async def _move(
@@ -457,6 +466,11 @@ async def _move(
         task_card(task, client, author, assignee, zone, lang, now),
         reply_markup=task_keyboard(task),
     )
+    # The other side of the task (assignee or author) sees the new deadline too.
+    for other in (assignee, author):
+        if other is not None and other.id != user.id:
+            await _tell(repos, replies, settings, now, user, other, task, client, _moved_text)
+            break
     if query is not None:
         await answer(query)
     return True

@@ -150,6 +150,8 @@ class Notifier:
             person = people.get(person_id)
             if person is None or person.blocked_at is not None:
                 continue
+            if await repos.workspaces.membership(task.workspace_id, person_id) is None:
+                continue  # left the team: its clients' tasks are none of theirs any more
             zone = person.timezone or self.settings.default_timezone
             lang = pick_language(person, None, self.settings.default_language)
             with speaking(self.i18n, lang):

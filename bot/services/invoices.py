@@ -223,6 +223,16 @@ def clean_number(number: str | None) -> str | None:
     return cleaned or None
 
 
+# The sign ¥ is written for both yuan and yen; the parser reads it as yuan (CNY), so against
+# an invoice in the other one it still means that invoice's own currency.
+YEN_SIGN_CURRENCIES = frozenset({"CNY", "JPY"})
+
+
+def same_currency(typed: str, invoice_currency: str) -> bool:
+    """Whether a typed currency names the invoice's own."""
+    return typed == invoice_currency or {typed, invoice_currency} == YEN_SIGN_CURRENCIES
+
+
 def _check_units(amount: Decimal, currency: str) -> None:
     """Refuse a fraction the currency has no coin for (¥0.50): it would show rounded."""
     if amount != amount.quantize(Decimal(1).scaleb(-currency_digits(currency))):
@@ -314,7 +324,7 @@ def payment_amount(invoice: Invoice, money: Money | None) -> Decimal:
         raise InvoiceError("closed")
     if money is None:
         return invoice.left
-    if money.currency is not None and money.currency != invoice.currency:
+    if money.currency is not None and not same_currency(money.currency, invoice.currency):
         raise InvoiceError("currency")
     if money.amount <= 0:
         raise InvoiceError("zero")

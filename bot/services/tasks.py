@@ -157,9 +157,10 @@ async def _arm(repos: Repos, task: Task, assignee: User, now: datetime, default_
 
 
 async def retire(repos: Repos, task: Task) -> None:
-    """Turn off the task's pending reminders and any of their messages still held back."""
-    ids = await repos.reminders.cancel_for_ref(TASK_KINDS, task.id)
-    await repos.outbox.cancel_for_reminders(ids)
+    """Turn off the task's pending reminders, and the messages of fired ones still held back
+    for quiet hours: a deadline met or moved must not ring in the morning."""
+    await repos.reminders.cancel_for_ref(TASK_KINDS, task.id)
+    await repos.outbox.cancel_for_reminders(await repos.reminders.ids_for_ref(TASK_KINDS, task.id))
 
 
 async def create_task(
@@ -230,6 +231,19 @@ async def report_progress(repos: Repos, task: Task, percent: int, by: int, now: 
     if percent >= 100:
         return await finish(repos, task, by, now)
     return await repos.tasks.update(task.id, progress=percent)
+
+
+def end_of_working_day(person: User, now: datetime, default_zone: str) -> datetime:
+    """The end of the person's working day today, or of their next working day once today's
+    is over or today is a day off."""
+    window = person_window(person, default_zone)
+    if window is None:
+        return now + timedelta(hours=8)
+    day = now.astimezone(window.tz).date()
+    end = local_wall(day, window.end_min, window.tz)
+    if not window.works_on(day) or end <= now:
+        end = local_wall(window.next_working_day(day), window.end_min, window.tz)
+    return end
 
 
 async def still_due(repos: Repos, reminder: Reminder) -> Task | None:

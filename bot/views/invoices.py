@@ -256,8 +256,10 @@ def error_text(
         )
     if exc.code == "zero":
         return _("The amount must be more than zero.")
-    if exc.code == "precision" and invoice is not None:
-        return _("{currency} has no such small units.").format(currency=invoice.currency)
+    if exc.code == "precision":
+        return _("{currency} has no such small units.").format(
+            currency=invoice.currency if invoice is not None else name or "—"
+        )
     if exc.code == "bad_currency":
         return _(
             "I don't know that currency. Use a code like <code>USD</code> or a sign like ₽, $, €."

@@ -241,12 +241,14 @@ def tasks_list(
     ordered = mine + given
     number = {t.id: n for n, t in enumerate(ordered, 1)}
     lines: list[str] = []
+    line_of: dict[int, int] = {}  # task id -> its line's index, to button only what is shown
 
     def section(title: str, items: list[Task]) -> None:
         if items:
             lines.extend(["", title])
             for t in items:
                 client = clients.get(t.client_id) if t.client_id else None
+                line_of[t.id] = len(lines)
                 lines.append(f"{number[t.id]}. {task_line(t, client, people, me, zone, lang, now)}")
 
     section(_("<b>My tasks</b>"), mine)
@@ -257,7 +259,7 @@ def tasks_list(
         lambda n: _("…and {n} more.").format(n=n),
     )
     rows = []
-    for t in ordered[:BUTTONED]:
+    for t in [t for t in ordered if line_of[t.id] < shown][:BUTTONED]:
         n = number[t.id]
         rows.append(
             [
@@ -272,8 +274,7 @@ def tasks_list(
                 ),
             ]
         )
-    del shown
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def checkin_text(

@@ -87,6 +87,16 @@ class ReminderRepo:
             self.changed = True
         return ids
 
+    async def ids_for_ref(self, kinds: tuple[str, ...], ref_id: int) -> list[int]:
+        """Every item of these kinds about one task or invoice, fired or not."""
+        return list(
+            await self.session.scalars(
+                select(ReminderRow.id).where(
+                    ReminderRow.ref_id == ref_id, ReminderRow.kind.in_(kinds)
+                )
+            )
+        )
+
     async def pending_for_ref(self, kinds: tuple[str, ...], ref_id: int) -> list[Reminder]:
         """The pending items of these kinds about one task or invoice, earliest first."""
         rows = await self.session.scalars(

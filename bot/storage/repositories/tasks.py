@@ -93,13 +93,14 @@ class TaskRepo:
         return [plain(Task, r) for r in rows]
 
     async def hand_over(self, workspace_id: int, from_user: int, to_user: int) -> None:
-        """Open tasks of one person in this team go to another (they left the team)."""
-        await self.session.execute(
-            update(TaskRow)
-            .where(
-                TaskRow.workspace_id == workspace_id,
-                TaskRow.assignee_id == from_user,
-                TaskRow.state == OPEN,
+        """Open tasks one person does or gave in this team go to another (they left it)."""
+        for column in (TaskRow.assignee_id, TaskRow.author_id):
+            await self.session.execute(
+                update(TaskRow)
+                .where(
+                    TaskRow.workspace_id == workspace_id,
+                    column == from_user,
+                    TaskRow.state == OPEN,
+                )
+                .values({column.key: to_user})
             )
-            .values(assignee_id=to_user)
-        )
