@@ -158,12 +158,12 @@ async def on_pick(
         await answer(query, question_closed(taken.state), show_alert=True)
         return
     if choice == "+":
-        client = await repos.clients.create(
-            asker.workspace.id,
-            str(payload.get("name") or "?"),
-            owner_id=asker.user.id,
-            now=now,
-            status="active",
+        name = str(payload.get("name") or "?")
+        # Two commands about a new client answered one after the other: the second press
+        # finds the client the first one made, not a twin of it.
+        same = await repos.clients.named(asker.workspace.id, name)
+        client = same or await repos.clients.create(
+            asker.workspace.id, name, owner_id=asker.user.id, now=now, status="active"
         )
     else:
         found = await accessible(repos, asker.user, picked) if picked is not None else None

@@ -21,7 +21,6 @@ WORKING_TIME_FROM = timedelta(hours=20)
 MAX_AHEAD = timedelta(days=5 * 366)
 # What the progress buttons report.
 PROGRESS = (30, 50, 70, 100)
-MAX_WHAT = 1000
 
 
 class TaskError(Exception):
@@ -184,7 +183,7 @@ async def create_task(
         client_id=client_id,
         author_id=author.id,
         assignee_id=assignee.id,
-        what=what[:MAX_WHAT],
+        what=what,
         urgent=urgent,
         due_at=due_at,
         now=now,

@@ -17,6 +17,7 @@ from bot.views.limits import LINE_TEXT, LONG_TEXT, MAX_BUTTONS, NAME, fit, short
 # How many tasks /tasks gives buttons to (three each, within Telegram's 100).
 BUTTONED = 10
 DEADLINES = ("eod", "tmr", "fri")
+CARD_WHAT = 3000
 
 
 class TaskCb(CallbackData, prefix="tk"):
@@ -53,10 +54,10 @@ def who(person: User | None) -> str:
     return esc(person.display_name) if person else "—"
 
 
-def task_title(task: Task, client: Client | None) -> str:
+def task_title(task: Task, client: Client | None, limit: int = LONG_TEXT) -> str:
     """`🔥 «отчёт» — Acme`: what, how urgent, for which client."""
     text = ("🔥 " if task.urgent else "") + _("“{what}”").format(
-        what=esc(shorten(task.what, LONG_TEXT))
+        what=esc(shorten(task.what, limit))
     )
     if client is not None:
         text += " — " + esc(shorten(client.name, NAME))
@@ -96,7 +97,8 @@ def task_card(
     now: datetime,
 ) -> str:
     """A task in full: what, client, who does it, who gave it, deadline, progress."""
-    lines = ["📌 " + task_title(task, client)]
+    # The card is where a long task is read whole (lists shorten it), within one message.
+    lines = ["📌 " + task_title(task, client, CARD_WHAT)]
     lines.append(_("Assignee: {who}").format(who=who(assignee)))
     if author is not None and task.author_id != task.assignee_id:
         lines.append(_("From: {who}").format(who=who(author)))

@@ -314,3 +314,17 @@ async def test_a_taken_number_and_the_team_currency(harness: Harness) -> None:
     assert "владелец" in refused.text
     [paid] = texts(await harness.send("/paid #45", user_id=2002))
     assert "«Acme» оплатил счёт #45 полностью" in paid
+
+
+async def test_two_commands_about_one_new_client_make_one_client(harness: Harness) -> None:
+    """Two /invoice lines for an unknown client, each answered ➕ New client: one client."""
+    from tests.dispatcher.test_limits import data_of
+
+    await onboard(harness)
+    [first] = await harness.send("/invoice Globex 1500 $ #7")
+    [second] = await harness.send("/invoice Globex 1200")
+    await harness.press(data_of(first, "➕ Новый клиент «Globex»"))
+    await harness.press(data_of(second, "➕ Новый клиент «Globex»"))
+    async with harness.app.db.session() as s:
+        clients = [c for c in await Repos(s).clients.in_workspace(1) if c.name == "Globex"]
+    assert len(clients) == 1

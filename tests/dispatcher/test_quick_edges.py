@@ -122,3 +122,16 @@ async def test_the_assignee_is_told_when_the_author_sets_or_moves_the_deadline(
     assert "без срока" in given.text
     moved = await harness.press(data_of(ask, "Завтра"))
     assert to(moved, OLGA), [m.text for m in to(moved, ANNA)]
+
+
+async def test_a_long_task_is_kept_whole_and_shown_within_limits(harness: Harness) -> None:
+    from tests.dispatcher.test_followups import setup
+    from tests.dispatcher.test_tasks import tasks
+
+    await setup(harness, "Acme")
+    what = "<b>смета</b> & " * 280
+    [card] = await harness.send(f"/task Acme {what} завтра")
+    [task] = await tasks(harness)
+    assert task.what == what.strip()
+    [listing] = await harness.send("/tasks")
+    assert card.text and listing.text  # the fake session refuses anything over the limits

@@ -83,6 +83,16 @@ class ClientRepo:
         }
         return [plain(Client, rows[i]) for i in client_ids if i in rows]
 
+    async def named(self, workspace_id: int, name: str) -> Client | None:
+        """The workspace's newest client with exactly this name, if any."""
+        row = await self.session.scalar(
+            select(ClientRow)
+            .where(ClientRow.workspace_id == workspace_id, ClientRow.name == name)
+            .order_by(ClientRow.id.desc())
+            .limit(1)
+        )
+        return plain(Client, row) if row is not None else None
+
     async def in_workspace(self, workspace_id: int) -> list[Client]:
         """Every client of the workspace, newest first."""
         rows = await self.session.scalars(
