@@ -112,6 +112,11 @@ class _InvoiceInput:
     number: str | None
     due_at: datetime | None
     note: str
+    draft: bool = False
+
+
+# A word in the line that says the invoice is made but not sent to the client yet.
+_DRAFT = re.compile(r"(?<!\w)(?:черновик|draft)(?!\w)", re.IGNORECASE)
 
 
 def _read_invoice_input(asker: Asker, text: str) -> _InvoiceInput | str:
@@ -135,7 +140,9 @@ def _read_invoice_input(asker: Asker, text: str) -> _InvoiceInput | str:
             return due_problem(parsed.due_text, found) + "\n" + invoice_example()
         due_at = found.at
         note = " ".join(filter(None, [found.rest, note]))
-    return _InvoiceInput(parsed.money, number, due_at, note)
+    draft = bool(_DRAFT.search(note))
+    note = " ".join(_DRAFT.sub(" ", note).split())
+    return _InvoiceInput(parsed.money, number, due_at, note, draft)
 
 
 @router.message(Command("invoice", ignore_case=True))
@@ -209,6 +216,7 @@ async def invoice_for(asker: Asker, client: Client, rest: str) -> None:
             note=checked.note,
             now=asker.clock.now(),
             default_zone=asker.settings.default_timezone,
+            draft=checked.draft,
         )
     except InvoiceError as exc:
         if exc.code == "number_taken" and checked.number is not None:
@@ -484,7 +492,7 @@ async def _asker_of(
     return asker
 
 
-@router.callback_query(InvCb.filter(F.action.in_({"paid", "part", "move"})), F.message)
+@router.callback_query(InvCb.filter(F.action.in_({"paid", "part", "move", "sent"})), F.message)
 async def on_invoice_button(
     query: CallbackQuery,
     callback_data: InvCb,
@@ -508,6 +516,14 @@ async def on_invoice_button(
         if callback_data.arg == "1":
             await replies.edit_markup(msg.chat.id, msg.message_id, None)
         await answer(query, already_paid(invoice, client, zone), show_alert=True)
+        return
+    if callback_data.action == "sent":
+        if invoice.sent_at is None:
+            invoice = await repos.invoices.update(invoice.id, sent_at=clock.now())
+        await replies.edit_markup(
+            msg.chat.id, msg.message_id, invoice_keyboard(invoice, single=callback_data.arg == "1")
+        )
+        await answer(query, _("Marked as sent"))
         return
     if callback_data.action == "paid":
         await _record(asker, invoice, client, invoice.left)

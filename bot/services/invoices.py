@@ -273,8 +273,10 @@ async def create_invoice(
     note: str,
     now: datetime,
     default_zone: str,
+    draft: bool = False,
 ) -> Created:
-    """Store an invoice to the client, sent now, and arm its first reminder."""
+    """Store an invoice to the client, sent now (or a draft, not sent yet), and arm its first
+    reminder."""
     if money.amount <= 0:
         raise InvoiceError("zero")
     currency = money.currency or team_currency
@@ -294,6 +296,7 @@ async def create_invoice(
         due_at=due_at.astimezone(UTC) if due_at is not None else None,
         note=note,
         now=now,
+        sent=not draft,
     )
     window = manager_window(user, default_zone)
     return Created(invoice, await _arm(repos, invoice, window, now, after=now))

@@ -170,8 +170,18 @@ def invoice_keyboard(invoice: Invoice, *, single: bool = False) -> InlineKeyboar
     """✅ Paid · 💸 Partly paid · 🗓 Moved to… (`single`: the message is about this invoice
     alone, so its buttons go once it is paid)."""
     arg = "1" if single else ""
+    sent = (
+        []
+        if invoice.sent_at is not None
+        else [
+            InlineKeyboardButton(
+                text=_("📤 Sent"), callback_data=InvCb(action="sent", id=invoice.id, arg=arg).pack()
+            )
+        ]
+    )
     return grid(
         [
+            *sent,
             InlineKeyboardButton(
                 text=_("✅ Paid"),
                 callback_data=InvCb(action="paid", id=invoice.id, arg=arg).pack(),
@@ -300,6 +310,8 @@ def created_text(created: Created, client: Client, zone: str, lang: str, now: da
             lines.append(
                 _("Next reminder: {when}.").format(when=moment(created.next_at, zone, lang, now))
             )
+    if invoice.sent_at is None:
+        lines.append(_("📝 A draft: not sent to the client yet. 📤 marks it sent."))
     if invoice.note:
         lines.append(esc(shorten(invoice.note, LONG_TEXT)))
     return "\n".join(lines)

@@ -328,3 +328,20 @@ async def test_two_commands_about_one_new_client_make_one_client(harness: Harnes
     async with harness.app.db.session() as s:
         clients = [c for c in await Repos(s).clients.in_workspace(1) if c.name == "Globex"]
     assert len(clients) == 1
+
+
+async def test_a_draft_invoice_is_not_sent_until_marked(harness: Harness) -> None:
+    from bot.services.invoices import status
+    from tests.dispatcher.test_limits import data_of
+
+    await onboard(harness)
+    await harness.send("/lead Acme")
+    [made] = await harness.send("/invoice Acme 5000 черновик до 20.12 за дизайн")
+    assert "Черновик" in made.text and "за дизайн" in made.text
+    async with harness.app.db.session() as s:
+        [invoice] = await Repos(s).invoices.open_in([1])
+    assert status(invoice, harness.clock.now()) == "draft" and invoice.note == "за дизайн"
+    await harness.press(data_of(made, "📤 Отправлен"))
+    async with harness.app.db.session() as s:
+        [invoice] = await Repos(s).invoices.open_in([1])
+    assert status(invoice, harness.clock.now()) == "sent"

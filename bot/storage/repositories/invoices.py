@@ -35,8 +35,9 @@ class InvoiceRepo:
         due_at: datetime | None,
         note: str,
         now: datetime,
+        sent: bool = True,
     ) -> Invoice:
-        """Store one invoice, sent now."""
+        """Store one invoice, sent now (or a draft, not sent yet)."""
         row = InvoiceRow(
             workspace_id=workspace_id,
             client_id=client_id,
@@ -46,7 +47,7 @@ class InvoiceRepo:
             paid=Decimal(0),
             currency=currency,
             note=note,
-            sent_at=now,
+            sent_at=now if sent else None,
             due_at=due_at,
             state=OPEN,
             created_at=now,
