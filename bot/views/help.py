@@ -86,6 +86,7 @@ def help_text(sla: timedelta) -> str:
             _("/team — your teams, their members and roles; switch the current team"),
             _("/invite — a link that adds a colleague to your team"),
             _("/cancel — drop the question I asked (or type “отмена”)"),
+            _("/start — the greeting and your time zone, again"),
             _("/help — this list"),
         ]
     )

@@ -138,3 +138,23 @@ async def test_redelivered_update_is_applied_once(harness: Harness) -> None:
     first = await harness.feed(update, update_id=77)
     second = await harness.feed(update, update_id=77)
     assert len(first) == 1 and second == []
+
+
+async def test_help_names_every_command_the_bot_handles(harness: Harness) -> None:
+    """Every command a router answers is in /help (with its example), in both languages."""
+    from aiogram.filters import Command
+
+    handled: set[str] = set()
+    routers = [harness.app.dispatcher]
+    while routers:
+        router = routers.pop()
+        routers.extend(router.sub_routers)
+        for handler in router.message.handlers:
+            for f in handler.filters or []:
+                if isinstance(f.callback, Command):
+                    handled |= {str(c) for c in f.callback.commands}
+    assert {"task", "tasks", "invoice", "paid", "debts", "currency", "call"} <= handled
+    for language in ("ru", "en"):
+        [reply] = await harness.send("/help", language=language)
+        missing = {c for c in handled if f"/{c}" not in reply.text}
+        assert not missing, (language, missing)
