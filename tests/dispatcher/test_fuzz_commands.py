@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -71,7 +71,11 @@ TOKENS = st.sampled_from(
         "   ",
     ]
 )
-TEXTS = st.one_of(st.text(max_size=80), st.lists(TOKENS, max_size=10).map(" ".join))
+TEXTS = st.one_of(
+    st.text(max_size=80),
+    st.lists(TOKENS, max_size=3).map(" ".join),  # short lines reach the early refusals
+    st.lists(TOKENS, max_size=10).map(" ".join),
+)
 COMMANDS = st.sampled_from(["/task", "/task Acme", "/call Acme", "/invoice Acme", "/paid"])
 # Every refusal of these commands shows the command's example; no confirmation does.
 REFUSED = ("Пример:", "Example:")
@@ -86,11 +90,18 @@ async def counts(h: Harness) -> dict[str, int]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(command=COMMANDS, text=TEXTS)
+@example(command="/task", text="!")  # urgent, but nothing to do
+@example(command="/task", text="завтра 18:00")
+@example(command="/task Acme", text="31.02 отчёт")
+@example(command="/invoice Acme", text="0 ₽")
+@example(command="/invoice Acme", text="100 до 31.02")
+@example(command="/paid", text="#45 -5")
+@example(command="/call Acme", text="next: 31.02")
 async def test_any_text_gets_an_answer_and_a_refusal_stores_nothing(
     harness: Harness, command: str, text: str
 ) -> None:
