@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -326,109 +327,183 @@ async def on_task_button(
     if pressed is None:
         return
     task, client, msg, user = pressed
-    now, action, arg = clock.now(), callback_data.action, callback_data.arg
-    zone = user.timezone or settings.default_timezone
-    if action == "open":
-        author = await repos.users.get(task.author_id)
-        assignee = await repos.users.get(task.assignee_id)
-        await replies.send(
-            msg.chat.id,
-            task_card(task, client, author, assignee, zone, lang, now),
-            reply_markup=task_keyboard(task),
-        )
-        await answer(query)
-        return
-    if task.state != "open":
+    action, arg = callback_data.action, callback_data.arg
+    press = _Press(query, msg, task, client, user, repos, replies, settings, clock.now(), lang)
+    if action != "open" and task.state != "open":
         await replies.edit_markup(msg.chat.id, msg.message_id, None)
         await answer(query, _("This task is already closed."))
         return
-    title = task_title(task, client)
-    if action == "done" or (action == "pg" and arg == "100"):
-        task = await finish(repos, task, user.id, now)
-        await replies.edit_markup(msg.chat.id, msg.message_id, None)
-        await replies.send(msg.chat.id, _("✅ Done: {task}.").format(task=title))
-        await _tell_author(repos, replies, settings, task, client, user, "done")
-        await answer(query, _("Done"))
-    elif action == "pg":
-        percent = id_arg(arg)
-        percent = percent if percent in PROGRESS else None
-        if percent is None:
-            await answer(query, _("This button no longer works."), show_alert=True)
-            return
-        task = await report_progress(repos, task, percent, user.id, now)
-        await replies.edit_markup(msg.chat.id, msg.message_id, None)
-        await replies.send(
-            msg.chat.id,
-            _("Noted: {task} — {percent}.").format(task=title, percent=percent_label(percent)),
+    if action == "pg" and arg == "100":
+        action = "done"
+    await _ON_PRESS[action](press, arg)
+
+
+@dataclass(frozen=True)
+class _Press:
+    """A press on a task's button, checked: the task, its client, who pressed, the tools."""
+
+    query: CallbackQuery
+    msg: Message
+    task: Task
+    client: Client | None
+    user: User
+    repos: Repos
+    replies: Replies
+    settings: Settings
+    now: datetime
+    lang: str
+
+    @property
+    def zone(self) -> str:
+        """The presser's zone."""
+        return self.user.timezone or self.settings.default_timezone
+
+    @property
+    def title(self) -> str:
+        """The task as its messages name it."""
+        return task_title(self.task, self.client)
+
+    async def close_question(self) -> None:
+        """The pressed message's buttons have done their work."""
+        await self.replies.edit_markup(self.msg.chat.id, self.msg.message_id, None)
+
+
+async def _open(p: _Press, _arg: str) -> None:
+    """The task's card with its buttons."""
+    author = await p.repos.users.get(p.task.author_id)
+    assignee = await p.repos.users.get(p.task.assignee_id)
+    await p.replies.send(
+        p.msg.chat.id,
+        task_card(p.task, p.client, author, assignee, p.zone, p.lang, p.now),
+        reply_markup=task_keyboard(p.task),
+    )
+    await answer(p.query)
+
+
+async def _done(p: _Press, _arg: str) -> None:
+    """✅: done, its reminders off, the author told."""
+    task = await finish(p.repos, p.task, p.user.id, p.now)
+    await p.close_question()
+    await p.replies.send(p.msg.chat.id, _("✅ Done: {task}.").format(task=p.title))
+    await _tell_author(p.repos, p.replies, p.settings, task, p.client, p.user, "done")
+    await answer(p.query, _("Done"))
+
+
+async def _progress(p: _Press, arg: str) -> None:
+    """≤30% / ~50% / ~70%: noted, the author told."""
+    percent = id_arg(arg)
+    if percent not in PROGRESS:
+        await answer(p.query, _("This button no longer works."), show_alert=True)
+        return
+    assert percent is not None
+    task = await report_progress(p.repos, p.task, percent, p.user.id, p.now)
+    await p.close_question()
+    await p.replies.send(
+        p.msg.chat.id,
+        _("Noted: {task} — {percent}.").format(task=p.title, percent=percent_label(percent)),
+    )
+    await _tell_author(p.repos, p.replies, p.settings, task, p.client, p.user, "progress")
+    await answer(p.query)
+
+
+async def _deadline(p: _Press, arg: str) -> None:
+    """A quick deadline: today by the end of the day, tomorrow, Friday, or none."""
+    if arg == "none":
+        if p.user.awaiting == f"{AWAIT}:{p.task.id}":
+            await p.repos.users.update(p.user.id, p.now, awaiting=None)
+        await p.close_question()
+        await answer(p.query, _("OK, no deadline."))
+        return
+    if arg not in DEADLINE_PHRASES:
+        await answer(p.query, _("This button no longer works."), show_alert=True)
+        return
+    if arg == "eod":
+        # After hours or on a day off: the end of the next working day, not of a Saturday.
+        at = end_of_working_day(p.user, p.now, p.settings.default_timezone)
+    else:
+        found = read_deadline(DEADLINE_PHRASES[arg], p.user, p.now, p.settings.default_timezone)
+        assert found.at is not None, arg
+        at = found.at
+    await _move(
+        p.query,
+        p.msg,
+        p.task,
+        p.client,
+        p.user,
+        at,
+        p.repos,
+        p.replies,
+        p.settings,
+        p.now,
+        p.lang,
+        p.zone,
+    )
+
+
+async def _ask_deadline(p: _Press, _arg: str) -> None:
+    """📅: ask for the new deadline (buttons, or typed)."""
+    await p.repos.users.update(p.user.id, p.now, awaiting=f"{AWAIT}:{p.task.id}")
+    await p.replies.send(
+        p.msg.chat.id,
+        _("New deadline for {task}? Pick or type one, e.g. <code>Thu 15:00</code>.").format(
+            task=p.title
+        ),
+        reply_markup=deadline_keyboard(p.task, with_none=False),
+    )
+    await answer(p.query)
+
+
+async def _ask_whom(p: _Press, _arg: str) -> None:
+    """👤: the team's other members to give the task to."""
+    members = await p.repos.workspaces.members(p.task.workspace_id)
+    people = await p.repos.users.many(
+        [m.user_id for m in members if m.user_id != p.task.assignee_id]
+    )
+    if not people:
+        await answer(
+            p.query,
+            _("Nobody else is in your team yet. Invite a colleague with /invite."),
+            show_alert=True,
         )
-        await _tell_author(repos, replies, settings, task, client, user, "progress")
-        await answer(query)
-    elif action == "due":
-        if arg == "none":
-            if user.awaiting == f"{AWAIT}:{task.id}":
-                await repos.users.update(user.id, now, awaiting=None)
-            await replies.edit_markup(msg.chat.id, msg.message_id, None)
-            await answer(query, _("OK, no deadline."))
-            return
-        if arg not in DEADLINE_PHRASES:
-            await answer(query, _("This button no longer works."), show_alert=True)
-            return
-        if arg == "eod":
-            # After hours or on a day off: the end of the next working day, not of a Saturday.
-            at = end_of_working_day(user, now, settings.default_timezone)
-        else:
-            found = read_deadline(DEADLINE_PHRASES[arg], user, now, settings.default_timezone)
-            assert found.at is not None, arg
-            at = found.at
-        await _move(query, msg, task, client, user, at, repos, replies, settings, now, lang, zone)
-    elif action == "move":
-        await repos.users.update(user.id, now, awaiting=f"{AWAIT}:{task.id}")
-        await replies.send(
-            msg.chat.id,
-            _("New deadline for {task}? Pick or type one, e.g. <code>Thu 15:00</code>.").format(
-                task=title
-            ),
-            reply_markup=deadline_keyboard(task, with_none=False),
-        )
-        await answer(query)
-    elif action == "who":
-        members = await repos.workspaces.members(task.workspace_id)
-        people = await repos.users.many(
-            [m.user_id for m in members if m.user_id != task.assignee_id]
-        )
-        if not people:
-            await answer(
-                query,
-                _("Nobody else is in your team yet. Invite a colleague with /invite."),
-                show_alert=True,
-            )
-            return
-        await replies.send(
-            msg.chat.id,
-            _("Whom to give {task}?").format(task=title),
-            reply_markup=people_keyboard(
-                task, sorted(people.values(), key=lambda p: p.display_name)
-            ),
-        )
-        await answer(query)
-    else:  # "to"
-        new_id = id_arg(arg)
-        member = await repos.workspaces.membership(task.workspace_id, new_id) if new_id else None
-        person = await repos.users.get(new_id) if member is not None and new_id else None
-        if person is None:
-            await answer(query, _("That person is not in your team any more."), show_alert=True)
-            return
-        if task.assignee_id == person.id:
-            await answer(query, _("Already theirs."))
-            return
-        task = await reassign(repos, task, person, now, settings.default_timezone)
-        await replies.edit_markup(msg.chat.id, msg.message_id, None)
-        await replies.send(
-            msg.chat.id,
-            _("👤 {task} is now {who}'s.").format(task=title, who=esc(person.display_name)),
-        )
-        await _tell(repos, replies, settings, now, user, person, task, client, _given_text)
-        await answer(query)
+        return
+    await p.replies.send(
+        p.msg.chat.id,
+        _("Whom to give {task}?").format(task=p.title),
+        reply_markup=people_keyboard(p.task, sorted(people.values(), key=lambda x: x.display_name)),
+    )
+    await answer(p.query)
+
+
+async def _give_to(p: _Press, arg: str) -> None:
+    """A member picked: the task is theirs now, and they are told."""
+    new_id = id_arg(arg)
+    member = await p.repos.workspaces.membership(p.task.workspace_id, new_id) if new_id else None
+    person = await p.repos.users.get(new_id) if member is not None and new_id else None
+    if person is None:
+        await answer(p.query, _("That person is not in your team any more."), show_alert=True)
+        return
+    if p.task.assignee_id == person.id:
+        await answer(p.query, _("Already theirs."))
+        return
+    task = await reassign(p.repos, p.task, person, p.now, p.settings.default_timezone)
+    await p.close_question()
+    await p.replies.send(
+        p.msg.chat.id,
+        _("👤 {task} is now {who}'s.").format(task=p.title, who=esc(person.display_name)),
+    )
+    await _tell(p.repos, p.replies, p.settings, p.now, p.user, person, task, p.client, _given_text)
+    await answer(p.query)
+
+
+_ON_PRESS: dict[str, Callable[[_Press, str], Awaitable[None]]] = {
+    "open": _open,
+    "done": _done,
+    "pg": _progress,
+    "due": _deadline,
+    "move": _ask_deadline,
+    "who": _ask_whom,
+    "to": _give_to,
+}
 
 
 async def _move(
