@@ -37,7 +37,16 @@ from bot.web import WebDeps, start_web
 
 log = logging.getLogger("nudge")
 
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+)
 DRAIN_SECONDS = 3.0
 # How often the SQLite file is checked for deletion; a stat call, so cheap.
 DB_WATCH_SECONDS = 5.0
@@ -146,7 +155,8 @@ async def _get_me(app: App) -> str:
     delay = 1.0
     while True:
         try:
-            me = await app.bot.get_me()
+            # bot.me() keeps the answer: command filters checking @mentions then need no call.
+            me = await app.bot.me()
             return me.username or ""
         except TelegramUnauthorizedError as exc:
             raise StartupError("Telegram rejected BOT_TOKEN (401 Unauthorized)") from exc

@@ -123,6 +123,9 @@ async def harness(settings: Settings) -> AsyncIterator[Harness]:
     bot, session = mocked_bot()
     app = build_app(settings, clock, bot=bot)
     app.dispatcher["bot_username"] = "nudge_test_bot"
+    # As at start-up: who the bot is is known before the first update (filters ask for it).
+    await bot.me()
+    session.requests.clear()
     await app.db.migrate()
     try:
         yield Harness(app, session, clock)

@@ -13,14 +13,17 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
+    GetChatMember,
     GetMe,
     SendMessage,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
+from aiogram.types import Chat, ChatMemberUnion, InlineKeyboardMarkup, Message, User
+from pydantic import TypeAdapter
 
 BOT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu"
+BOT_ID = 123456
 
 
 class RecordingSession(BaseSession):
@@ -30,6 +33,8 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self.errors: list[Exception] = []
+        # getChatMember answers: (chat_id, user_id) -> status; the bot is an admin unless set.
+        self.members: dict[tuple[int, int], str] = {}
         self._ids = itertools.count(1)
 
     async def make_request(
@@ -53,9 +58,36 @@ class RecordingSession(BaseSession):
                 if isinstance(method.reply_markup, InlineKeyboardMarkup)
                 else None,
             )
+        if isinstance(method, GetChatMember):
+            chat_id, user_id = int(method.chat_id), method.user_id  # type: ignore[arg-type]
+            default = "administrator" if user_id == BOT_ID else "member"
+            status = self.members.get((chat_id, user_id), default)
+            user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": "U"}
+            extra: dict[str, Any] = {}
+            if status == "administrator":
+                extra = {
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                    "can_send_welcome_messages": False,
+                }
+            elif status == "creator":
+                extra = {"is_anonymous": False}
+            return TypeAdapter(ChatMemberUnion).validate_python(  # type: ignore[return-value]
+                {"status": status, "user": user, **extra}
+            )
         if isinstance(method, GetMe):
             return User(  # type: ignore[return-value]
-                id=123456, is_bot=True, first_name="Nudge", username="nudge_test_bot"
+                id=BOT_ID, is_bot=True, first_name="Nudge", username="nudge_test_bot"
             )
         return True  # type: ignore[return-value]
 

@@ -7,6 +7,7 @@ from aiogram import Router
 from bot.handlers import (
     agenda,
     cancel,
+    chats,
     clients,
     followups,
     groups,
@@ -24,6 +25,7 @@ from bot.handlers import help as help_
 
 ORDER = (
     groups,
+    chats,
     cancel,
     start,
     help_,

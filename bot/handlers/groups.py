@@ -1,22 +1,155 @@
-"""Commands sent in a group: no client data there, only a pointer to the private chat."""
+"""Groups: being added or removed, /link, and watching a linked client chat for replies owed."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.types import Message
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus
+from aiogram.filters import Command, CommandObject
+from aiogram.types import ChatMemberUpdated, Message
 
+from bot.clock import Clock
+from bot.handlers.common import team_name
+from bot.services.accounts import current_workspace
+from bot.services.chats import (
+    CLIENT,
+    TEAM,
+    Said,
+    arm_reply_clock,
+    client_wrote,
+    manager_of,
+    speaker,
+    team_wrote,
+)
+from bot.services.clients import name_in_text
+from bot.settings import Settings
+from bot.storage.records import User
+from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
-from bot.views.groups import private_only_keyboard, private_only_text
+from bot.views.common import esc
+from bot.views.groups import (
+    added_text,
+    cannot_read_text,
+    link_refused,
+    link_usage,
+    linked_client_text,
+    linked_team_text,
+    private_only_keyboard,
+    private_only_text,
+    unlinked_owner_text,
+)
 
 router = Router(name=__name__)
-# Until a group can be linked as a team's chat, nothing about clients, the agenda, invites or
-# intake may be posted where people outside the team may read it; this router comes first.
+# Nothing about clients, the agenda, invites or intake may be posted where people outside the
+# team may read it; this router comes first and keeps group messages from the others.
 router.message.filter(F.chat.type.in_({"group", "supergroup", "channel"}))
+
+IN = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
+ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
+
+
+@router.my_chat_member()
+async def on_my_chat_member(
+    event: ChatMemberUpdated, repos: Repos, replies: Replies, settings: Settings
+) -> None:
+    """Added: one line on what the bot does here. Removed: the link sleeps, its owner hears."""
+    if event.chat.type not in ("group", "supergroup"):
+        return
+    was_in = event.old_chat_member.status in IN
+    is_in = event.new_chat_member.status in IN
+    linked = await repos.chats.get(event.chat.id)
+    if is_in and not was_in:
+        if linked is not None:
+            await repos.chats.set_active(event.chat.id, True)
+        else:
+            await replies.send(event.chat.id, added_text())
+    elif was_in and not is_in and linked is not None:
+        await repos.chats.set_active(event.chat.id, False)
+        workspace = await repos.workspaces.get(linked.workspace_id)
+        for person_id in dict.fromkeys([linked.linked_by, workspace.owner_id if workspace else 0]):
+            person = await repos.users.get(person_id) if person_id else None
+            if person is not None and person.blocked_at is None:
+                await replies.send(person.id, unlinked_owner_text(esc(linked.title)))
+
+
+@router.message(F.migrate_to_chat_id)
+async def on_migrated(message: Message, repos: Repos) -> None:
+    """A group became a supergroup: its link and conversations move to the new id."""
+    assert message.migrate_to_chat_id is not None
+    await repos.chats.move(message.chat.id, message.migrate_to_chat_id)
+
+
+@router.message(Command("link", ignore_case=True))
+async def cmd_link(
+    message: Message,
+    command: CommandObject,
+    user: User | None,
+    repos: Repos,
+    replies: Replies,
+    bot: Bot,
+    clock: Clock,
+) -> None:
+    """`/link team` or `/link client <name>`, by a team member who is an admin here."""
+    chat_id, reply_to = message.chat.id, message.message_id
+    words = (command.args or "").split(maxsplit=1)
+    kind = words[0].lower() if words else ""
+    if kind not in ("team", "client", "команда", "клиент") or (
+        kind in ("client", "клиент") and len(words) < 2
+    ):
+        await replies.send(chat_id, link_usage(), reply_to=reply_to)
+        return
+    if message.sender_chat is not None:
+        await replies.send(chat_id, link_refused("anonymous"), reply_to=reply_to)
+        return
+    found = await current_workspace(repos, user) if user is not None else None
+    if user is None or found is None:
+        await replies.send(chat_id, link_refused("start"), reply_to=reply_to)
+        return
+    member = await bot.get_chat_member(chat_id, user.id)
+    if member.status not in ADMINS:
+        await replies.send(chat_id, link_refused("not_admin"), reply_to=reply_to)
+        return
+    linked = await repos.chats.get(chat_id)
+    if (
+        linked is not None
+        and await repos.workspaces.membership(linked.workspace_id, user.id) is None
+    ):
+        await replies.send(chat_id, link_refused("other_team"), reply_to=reply_to)
+        return
+    workspace, client = found[0], None
+    if kind in ("client", "клиент"):
+        teams = [w.id for w, _role in await repos.workspaces.of_user(user.id)]
+        named = await name_in_text(repos, teams, words[1])
+        if not named.unique or named.rest.strip():
+            await replies.send(chat_id, link_refused("no_client"), reply_to=reply_to)
+            return
+        client = named.clients[0]
+        workspace = await repos.workspaces.get(client.workspace_id) or workspace
+    await repos.chats.link(
+        chat_id,
+        workspace_id=workspace.id,
+        kind="client" if client else "team",
+        client_id=client.id if client else None,
+        title=message.chat.title or "",
+        chat_type=message.chat.type,
+        by=user.id,
+        now=clock.now(),
+    )
+    if client is None:
+        text = linked_team_text(esc(await team_name(repos, workspace)))
+    else:
+        text = linked_client_text()
+    me = await bot.get_chat_member(chat_id, bot.id)
+    if (
+        me.status != ChatMemberStatus.ADMINISTRATOR
+        and not (await bot.me()).can_read_all_group_messages
+    ):
+        text += "\n" + cannot_read_text()
+    await replies.send(chat_id, text, reply_to=reply_to)
 
 
 @router.message(F.text.startswith("/"))
 async def on_group_command(message: Message, replies: Replies, bot_username: str) -> None:
-    """Any command in a group: one line that it works in a private chat, with a button."""
+    """Any other command in a group: one line that it works in a private chat, with a button."""
     assert message.text is not None
     head = message.text.split(maxsplit=1)[0]
     addressee = head.partition("@")[2]
@@ -31,5 +164,75 @@ async def on_group_command(message: Message, replies: Replies, bot_username: str
 
 
 @router.message()
-async def on_group_message(message: Message) -> None:
-    """Other group messages are not for the bot yet: stay silent, and stop them here."""
+async def on_group_message(
+    message: Message, repos: Repos, settings: Settings, clock: Clock
+) -> None:
+    """A message in a linked client chat: the client's starts our clock, ours stops it."""
+    linked = await repos.chats.get(message.chat.id)
+    if linked is None or not linked.active or linked.kind != "client" or linked.client_id is None:
+        return
+    client = await repos.clients.get(linked.client_id)
+    workspace = await repos.workspaces.get(linked.workspace_id)
+    if client is None or workspace is None:
+        return
+    team = {m.user_id for m in await repos.workspaces.members(workspace.id)}
+    said = Said(
+        from_id=message.from_user.id if message.from_user else None,
+        from_is_bot=bool(message.from_user and message.from_user.is_bot),
+        sender_chat_id=message.sender_chat.id if message.sender_chat else None,
+        chat_id=message.chat.id,
+        is_service=_is_service(message),
+    )
+    side = speaker(said, team)
+    if side not in (CLIENT, TEAM):
+        return
+    at = min(message.date, clock.now()) if message.date else clock.now()
+    thread = message.message_thread_id if message.is_topic_message else 0
+    conv = await repos.chats.open_conversation(
+        workspace_id=workspace.id,
+        client_id=client.id,
+        chat_id=message.chat.id,
+        thread_id=thread or 0,
+        connection_id="",
+        chat_type=message.chat.type,
+        title=message.chat.title or "",
+        now=clock.now(),
+    )
+    if side == TEAM:
+        await team_wrote(repos, conv, client, said.from_id, at)
+        return
+    conv, started = await client_wrote(
+        repos, conv, client, at, message.text or message.caption, message.message_id
+    )
+    if started:
+        manager = await repos.users.get(manager_of(client, workspace))
+        if manager is not None:
+            await arm_reply_clock(
+                repos,
+                conv,
+                client,
+                workspace,
+                manager,
+                clock.now(),
+                lead_sla=settings.lead_response_sla,
+                default_zone=settings.default_timezone,
+            )
+
+
+def _is_service(message: Message) -> bool:
+    """Joins, leaves, pins, title changes: no one is speaking to anyone."""
+    return bool(
+        message.new_chat_members
+        or message.left_chat_member
+        or message.pinned_message
+        or message.new_chat_title
+        or message.new_chat_photo
+        or message.delete_chat_photo
+        or message.group_chat_created
+        or message.supergroup_chat_created
+        or message.forum_topic_created
+        or message.forum_topic_closed
+        or message.forum_topic_reopened
+        or message.video_chat_started
+        or message.video_chat_ended
+    )

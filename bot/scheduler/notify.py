@@ -13,6 +13,7 @@ from babel.dates import format_date
 
 from bot.i18n import pick_language, speaking
 from bot.services.agenda import DIGEST_KIND, build_agenda, last_digest_at, schedule_digest
+from bot.services.chats import REPLY_KIND, REPLY_KINDS, manager_of, still_owed
 from bot.services.followups import FU_KIND, fire
 from bot.services.invoices import INVOICE_KIND, fire_invoice
 from bot.services.leads import CALLBACK_KIND, ESCALATION_KIND, LEAD_KINDS, SLA_KIND, still_waiting
@@ -23,6 +24,7 @@ from bot.storage.records import Client, Reminder, User
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
 from bot.views.agenda import agenda_keyboard, agenda_text
+from bot.views.chats import escalation_text, reply_keyboard, reply_ping_text, said_lines
 from bot.views.common import contacts_line, duration, esc
 from bot.views.followups import fu_details, fu_keyboard, moment
 from bot.views.invoices import invoice_keyboard, reminder_text
@@ -54,6 +56,8 @@ class Notifier:
             await self._callback(repos, replies, reminder, now)
         elif reminder.kind == FU_KIND:
             await self._followup(repos, replies, reminder, now)
+        elif reminder.kind in REPLY_KINDS:
+            await self._reply(repos, replies, reminder, now)
         elif reminder.kind in TASK_KINDS:
             await self._task(repos, replies, reminder, now)
         elif reminder.kind == DIGEST_KIND:
@@ -163,6 +167,50 @@ class Notifier:
                     else task_keyboard(task)
                 )
             await self._queue(replies, person, reminder, text, markup, now)
+
+    async def _reply(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """A client's message still unanswered at the SLA: a private ping to their manager
+        (or whoever took it); at twice the SLA, to the team chat, else the team's owner."""
+        owed = await still_owed(repos, reminder)
+        workspace = await repos.workspaces.get(owed[0].workspace_id) if owed else None
+        if owed is None or workspace is None:
+            return  # answered meanwhile, or marked as needing no reply
+        conv, client = owed
+        manager = await repos.users.get(manager_of(client, workspace))
+        if reminder.kind == REPLY_KIND:
+            person = await repos.users.get(reminder.user_id) if reminder.user_id else manager
+            if person is None or person.blocked_at is not None:
+                return
+            with speaking(self.i18n, pick_language(person, None, self.settings.default_language)):
+                text = reply_ping_text(conv, client, now) + self._late(reminder, now)
+                markup = reply_keyboard(conv)
+            await self._queue(replies, person, reminder, text, markup, now)
+            return
+        team_chat = await repos.chats.team_chat(workspace.id)
+        if team_chat is not None:
+            # The team chat learns who waits and for how long; what they wrote stays private.
+            with speaking(self.i18n, self.settings.default_language):
+                text = escalation_text(conv, client, manager, now)
+                markup = reply_keyboard(conv)
+            await replies.send(
+                team_chat.chat_id,
+                text,
+                reply_markup=markup,
+                kind=reminder.kind,
+                due_at=reminder.due_at,
+                reminder_id=reminder.id,
+            )
+            return
+        owner = await repos.users.get(workspace.owner_id)
+        if owner is None or owner.blocked_at is not None:
+            return
+        with speaking(self.i18n, pick_language(owner, None, self.settings.default_language)):
+            text = escalation_text(conv, client, manager, now)
+            text += said_lines(conv)
+            markup = reply_keyboard(conv)
+        await self._queue(replies, owner, reminder, text, markup, now)
 
     async def _queue(
         self,

@@ -196,3 +196,33 @@ def chase_steps(start: datetime, window: Window) -> list[datetime]:
             due = align(nudged, window).astimezone(UTC)
         steps.append(due)
     return steps
+
+
+# An SLA is hours or days; walking further than this means the window is broken, not the amount.
+_MAX_ADD_DAYS = 2 * _MAX_SEARCH_DAYS
+
+
+def add_working_time(start: datetime, amount: timedelta, window: Window) -> datetime:
+    """The moment `amount` of the window's working time after `start` (aware, returned in UTC):
+    time outside working hours, on days off and holidays does not count. A Friday 18:30 message with
+    a 2-hour reply SLA in a 10–19 window is due Monday 11:30."""
+    _require_aware(start)
+    if amount < timedelta(0):
+        raise ValueError(f"working time to add must not be negative: {amount}")
+    zone = window.tz
+    # Work in UTC: differences between aware moments in one ZoneInfo are wall-clock differences,
+    # which would count a DST switch inside the window as an hour more or less than passed.
+    at = align(start, window).astimezone(UTC)
+    first = day = at.astimezone(zone).date()
+    remaining = amount
+    while (day - first).days <= _MAX_ADD_DAYS:
+        # local_wall keeps a day's end right on DST days (and 1440 is the next midnight).
+        end = local_wall(day, window.end_min, zone).astimezone(UTC)
+        # max(): in a fall-back overlap at can be the second pass of a wall time past the end.
+        today = max(end - at, timedelta(0))
+        if remaining <= today:
+            return at + remaining
+        remaining -= today
+        day = window.next_working_day(day)
+        at = local_wall(day, window.start_min, zone).astimezone(UTC)
+    raise ValueError(f"{amount} of working time runs past {_MAX_ADD_DAYS} days in {window}")

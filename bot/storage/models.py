@@ -111,6 +111,8 @@ class WorkspaceRow(Base):
     team_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     # The currency an invoice is in when its command names none.
     currency: Mapped[str] = mapped_column(String(3), default="RUB", server_default="RUB")
+    # How long a known client may wait for a reply in a watched chat, in working minutes.
+    reply_sla_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -306,6 +308,66 @@ class PaymentRow(Base):
     amount: Mapped[Decimal] = mapped_column(DecimalText)
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChatRow(Base):
+    """A group linked to a team: its team chat, or a client's chat the bot watches."""
+
+    __tablename__ = "chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # team | client
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(256), default="")
+    chat_type: Mapped[str] = mapped_column(String(16))
+    # Off while the bot is out of the chat (removed); the link stays for when it is back.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    linked_by: Mapped[int] = mapped_column(BigInteger)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationRow(Base):
+    """One watched conversation (a client chat, a forum topic, a Business private chat) and
+    who owes the next reply in it."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_chat_thread", "chat_id", "thread_id", "connection_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The Business connection a private chat is watched through ('' for groups).
+    connection_id: Mapped[str] = mapped_column(String(64), default="")
+    chat_type: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(256), default="")
+    # Set while we owe a reply: when the client's first unanswered message came, and what it said.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waiting_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    waiting_text: Mapped[str] = mapped_column(Text, default="")
+    last_client_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ours_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BusinessConnectionRow(Base):
+    """A manager's Telegram Business connection: what the bot may do in their private chats."""
+
+    __tablename__ = "business_connections"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_chat_id: Mapped[int] = mapped_column(BigInteger)
+    can_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class NotificationRow(Base):

@@ -61,6 +61,7 @@ class Workspace:
     silent_days: int
     team_chat_id: int | None
     currency: str
+    reply_sla_minutes: int
 
 
 @dataclass(frozen=True)
@@ -253,3 +254,48 @@ class Payment:
     user_id: int
     amount: Decimal
     paid_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkedChat:
+    """A group linked to a team, as its team chat or a client's chat."""
+
+    chat_id: int
+    workspace_id: int
+    kind: str
+    client_id: int | None
+    title: str
+    chat_type: str
+    active: bool
+    linked_by: int
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A watched conversation and who owes the next reply."""
+
+    id: int
+    workspace_id: int
+    client_id: int
+    chat_id: int
+    thread_id: int
+    connection_id: str
+    chat_type: str
+    title: str
+    waiting_since: datetime | None
+    waiting_message_id: int | None
+    waiting_text: str
+    last_client_at: datetime | None
+    last_ours_at: datetime | None
+
+
+@dataclass(frozen=True)
+class BusinessConnection:
+    """A manager's Business connection and its rights."""
+
+    id: str
+    user_id: int
+    user_chat_id: int
+    can_reply: bool
+    can_read: bool
+    is_enabled: bool

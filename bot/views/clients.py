@@ -59,7 +59,11 @@ def status_name(status: str) -> str:
 
 def source_name(source: str) -> str:
     """A stored source code in the reader's language; a website's own words stay as they are."""
-    names = {"website": _("website"), "forward": _("forwarded message")}
+    names = {
+        "website": _("website"),
+        "forward": _("forwarded message"),
+        "business": _("private chat (Telegram Business)"),
+    }
     code, sep, rest = source.partition(" · ")
     return names.get(code, code) + (sep + rest if sep else "")
 

@@ -86,6 +86,10 @@ def help_text(sla: timedelta) -> str:
             _("/team — your teams, their members and roles; switch the current team"),
             _("/invite — a link that adds a colleague to your team"),
             _("/cancel — drop the question I asked (or type “отмена”)"),
+            _(
+                "/link — in a group, by its admin: <code>/link team</code> (the team's chat) or "
+                "<code>/link client Acme</code> (a client's chat, watched for unanswered messages)"
+            ),
             _("/start — the greeting and your time zone, again"),
             _("/help — this list"),
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.repositories.chats import ChatRepo
 from bot.storage.repositories.clients import ClientRepo
 from bot.storage.repositories.drafts import DraftRepo
 from bot.storage.repositories.followups import FollowUpRepo
@@ -33,6 +34,7 @@ class Repos:
         self.followups = FollowUpRepo(session)
         self.tasks = TaskRepo(session)
         self.invoices = InvoiceRepo(session)
+        self.chats = ChatRepo(session)
 
 
 __all__ = ["Repos"]

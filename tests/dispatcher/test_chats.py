@@ -1,0 +1,268 @@
+"""Watched chats: /link, the reply clock in a client's group, pings, escalation, Business chats.
+
+START is Tue 2026-11-24 13:00 in Moscow; the team's reply SLA is 2 working hours (10–19).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.methods import SendMessage
+
+from bot.storage.repositories import Repos
+from tests.conftest import Harness
+from tests.dispatcher.test_followups import run_until, setup
+from tests.dispatcher.test_leads import buttons, onboard
+from tests.dispatcher.test_limits import data_of
+
+MSK = ZoneInfo("Europe/Moscow")
+ANNA, BORIS, CLIENT_PERSON, STRANGER = 1001, 1002, 5005, 1009
+CLIENT_CHAT, TEAM_CHAT = -1001234567890, -1009876543210
+_ids = itertools.count(500)
+
+
+def in_group(
+    h: Harness, text: str, user_id: int, chat_id: int = CLIENT_CHAT, **extra: Any
+) -> dict[str, Any]:
+    """A message in a supergroup."""
+    message: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "supergroup", "title": "Acme × Agency"},
+        "from": h.user(user_id, name="Client" if user_id == CLIENT_PERSON else "Anna"),
+        "text": text,
+        **extra,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+async def say(h: Harness, text: str, user_id: int, chat_id: int = CLIENT_CHAT) -> list[Any]:
+    """Feed a group message; the messages the bot sent."""
+    return [
+        m for m in await h.feed(in_group(h, text, user_id, chat_id)) if isinstance(m, SendMessage)
+    ]
+
+
+async def linked(h: Harness) -> None:
+    """Anna (Moscow) has client Acme; she is an admin of Acme's group and links it."""
+    await setup(h, "Acme")
+    h.session.members[(CLIENT_CHAT, ANNA)] = "administrator"
+    [ok] = await say(h, "/link client Acme", ANNA)
+    assert "Чат подключён" in ok.text and "Acme" not in ok.text
+
+
+def to(sent: list[Any], chat: int) -> list[SendMessage]:
+    return [m for m in sent if isinstance(m, SendMessage) and m.chat_id == chat]
+
+
+def every_send(h: Harness) -> list[SendMessage]:
+    return [r for r in h.session.requests if isinstance(r, SendMessage)]
+
+
+def nothing_internal_in_the_client_chat(h: Harness) -> None:
+    """Into a client's chat the bot only ever sends the link confirmation and /link's answers."""
+    for m in every_send(h):
+        if m.chat_id == CLIENT_CHAT:
+            assert "ждёт ответа" not in m.text and "Написали" not in m.text, m.text
+            assert "Acme" not in m.text and "Менеджер" not in m.text, m.text
+
+
+async def test_only_a_team_member_who_is_a_group_admin_links(harness: Harness) -> None:
+    await setup(harness, "Acme")
+    [refused] = await say(harness, "/link client Acme", ANNA)  # a plain member of the group
+    assert "только админ" in refused.text
+    [stranger] = await say(harness, "/link client Acme", STRANGER)
+    assert "/start" in stranger.text
+    [usage] = await say(harness, "/link", ANNA)
+    assert "/link team" in usage.text
+    harness.session.members[(CLIENT_CHAT, ANNA)] = "creator"
+    [unknown] = await say(harness, "/link client Нетакого", ANNA)
+    assert "ровно одного клиента" in unknown.text
+    [ok] = await say(harness, "/link client Acme", ANNA)
+    assert "Чат подключён" in ok.text
+    async with harness.app.db.session() as s:
+        chat = await Repos(s).chats.get(CLIENT_CHAT)
+    assert chat is not None and chat.kind == "client" and chat.linked_by == ANNA
+
+
+async def test_an_unanswered_client_message_pings_once_then_escalates_once(
+    harness: Harness,
+) -> None:
+    await linked(harness)
+    assert await say(harness, "Добрый день! Когда будет макет?", CLIENT_PERSON) == []
+    assert to(await run_until(harness, datetime(2026, 11, 24, 14, 59, tzinfo=MSK)), ANNA) == []
+    [ping] = to(await run_until(harness, datetime(2026, 11, 24, 15, 1, tzinfo=MSK)), ANNA)
+    assert "«Acme» ждёт ответа 2 часа" in ping.text and "Когда будет макет?" in ping.text
+    assert "https://t.me/c/1234567890/" in ping.text
+    assert buttons(ping) == ["✍️ Отвечу", "👤 Поручить…", "⏰ +30 мин", "🚫 Ответ не нужен"]
+    [escalation] = to(await run_until(harness, datetime(2026, 11, 24, 17, 1, tzinfo=MSK)), ANNA)
+    assert "🚨" in escalation.text
+    later = await run_until(harness, datetime(2026, 11, 25, 17, 0, tzinfo=MSK))
+    assert not [m for m in later if "ждёт ответа" in m.text]
+    nothing_internal_in_the_client_chat(harness)
+
+
+async def test_a_team_reply_before_the_sla_prevents_both(harness: Harness) -> None:
+    await linked(harness)
+    await say(harness, "Пришлите счёт, пожалуйста", CLIENT_PERSON)
+    await say(harness, "Сейчас пришлю", ANNA)
+    later = await run_until(harness, datetime(2026, 11, 25, 19, 0, tzinfo=MSK))
+    assert not [m for m in later if "ждёт ответа" in m.text]
+    [card] = await harness.send("/client Acme")
+    assert "Пришлите счёт" in card.text  # the client's message is on the card as a touch
+
+
+async def test_a_pleasantry_starts_no_clock_but_a_new_question_does(harness: Harness) -> None:
+    await linked(harness)
+    await say(harness, "Спасибо!", CLIENT_PERSON)
+    assert not to(await run_until(harness, datetime(2026, 11, 24, 18, 0, tzinfo=MSK)), ANNA)
+    await say(harness, "А когда созвон?", CLIENT_PERSON)
+    [ping] = to(await run_until(harness, datetime(2026, 11, 25, 11, 0, tzinfo=MSK)), ANNA)
+    assert "А когда созвон?" in ping.text
+
+
+async def test_a_friday_evening_message_is_due_on_monday_morning(harness: Harness) -> None:
+    await linked(harness)
+    harness.clock.set(datetime(2026, 11, 27, 18, 30, tzinfo=MSK))
+    await say(harness, "Посмотрите договор", CLIENT_PERSON)
+    weekend = await run_until(harness, datetime(2026, 11, 30, 11, 29, tzinfo=MSK))
+    assert not [m for m in weekend if "ждёт ответа" in m.text]
+    [ping] = to(await run_until(harness, datetime(2026, 11, 30, 11, 31, tzinfo=MSK)), ANNA)
+    assert "Посмотрите договор" in ping.text
+
+
+async def test_escalation_goes_to_the_team_chat_without_the_clients_words(
+    harness: Harness,
+) -> None:
+    await linked(harness)
+    harness.session.members[(TEAM_CHAT, ANNA)] = "administrator"
+    [ok] = await say(harness, "/link team", ANNA, TEAM_CHAT)
+    assert "чат команды" in ok.text
+    await say(harness, "Секретный бюджет 5 млн, когда ответ?", CLIENT_PERSON)
+    sent = await run_until(harness, datetime(2026, 11, 24, 17, 1, tzinfo=MSK))
+    [team] = to(sent, TEAM_CHAT)
+    assert "Acme" in team.text and "Секретный" not in team.text
+    nothing_internal_in_the_client_chat(harness)
+
+
+async def test_ping_buttons_no_reply_needed_and_crafted_presses(harness: Harness) -> None:
+    await linked(harness)
+    await say(harness, "Есть вопрос по проекту", CLIENT_PERSON)
+    [ping] = to(await run_until(harness, datetime(2026, 11, 24, 15, 1, tzinfo=MSK)), ANNA)
+    data = data_of(ping, "🚫 Ответ не нужен")
+    await onboard(harness, STRANGER)
+    await harness.press(data, user_id=STRANGER)  # another team's user: refused, nothing changes
+    async with harness.app.db.session() as s:
+        [conv_id] = [int(data.split(":")[2])]
+        conv = await Repos(s).chats.get_conversation(conv_id)
+    assert conv is not None and conv.waiting_since is not None
+    await harness.press(data)
+    later = await run_until(harness, datetime(2026, 11, 24, 19, 0, tzinfo=MSK))
+    assert not [m for m in later if "🚨" in m.text]
+
+
+async def test_a_removed_bot_stops_watching_and_the_owner_hears(harness: Harness) -> None:
+    await linked(harness)
+    update = {
+        "my_chat_member": {
+            "chat": {"id": CLIENT_CHAT, "type": "supergroup", "title": "Acme × Agency"},
+            "from": harness.user(ANNA),
+            "date": int(time.time()),
+            "old_chat_member": {
+                "status": "member",
+                "user": {"id": 123456, "is_bot": True, "first_name": "N"},
+            },
+            "new_chat_member": {
+                "status": "left",
+                "user": {"id": 123456, "is_bot": True, "first_name": "N"},
+            },
+        }
+    }
+    [told] = to(await harness.feed(update), ANNA)
+    assert "удалили из чата" in told.text
+    await say(harness, "Ау?", CLIENT_PERSON)
+    assert not to(await run_until(harness, datetime(2026, 11, 25, 19, 0, tzinfo=MSK)), ANNA)
+
+
+def business(h: Harness, text: str, from_id: int, **extra: Any) -> dict[str, Any]:
+    """A Business message in Anna's private chat with a person."""
+    sender = (
+        {**h.user(from_id), "first_name": "Пётр", "last_name": "Иванов", "username": "petr_iv"}
+        if from_id != ANNA
+        else h.user(ANNA)
+    )
+    return {
+        "business_message": {
+            "message_id": next(_ids),
+            "date": int(time.time()),
+            "chat": {"id": CLIENT_PERSON, "type": "private", "first_name": "Пётр"},
+            "from": sender,
+            "text": text,
+            "business_connection_id": "conn-1",
+            **extra,
+        }
+    }
+
+
+async def connect(h: Harness, enabled: bool = True) -> list[Any]:
+    return await h.feed(
+        {
+            "business_connection": {
+                "id": "conn-1",
+                "user": h.user(ANNA),
+                "user_chat_id": ANNA,
+                "date": int(time.time()),
+                "rights": {"can_reply": True, "can_read_messages": True},
+                "is_enabled": enabled,
+            }
+        }
+    )
+
+
+async def test_a_business_message_from_a_new_person_makes_a_lead(harness: Harness) -> None:
+    await onboard(harness)
+    [hello] = to(await connect(harness), ANNA)
+    assert "Business подключён" in hello.text
+    assert await harness.feed(business(harness, "Здравствуйте, нужен сайт", CLIENT_PERSON)) == []
+    [lead] = await harness.send("/client Пётр")
+    assert "Пётр Иванов" in lead.text and "@petr_iv" in lead.text and "ждёт ответа" in lead.text
+    await harness.feed(business(harness, "Добрый день! Расскажите подробнее", ANNA))
+    later = await run_until(harness, datetime(2026, 11, 24, 18, 0, tzinfo=MSK))
+    assert not [m for m in later if "ждёт ответа" in m.text]
+    [card] = await harness.send("/client Пётр")
+    assert "ответили" in card.text.lower()
+    assert not [m for m in every_send(harness) if m.chat_id == CLIENT_PERSON]
+
+
+async def test_business_echoes_and_away_messages_are_nobodys(harness: Harness) -> None:
+    await onboard(harness)
+    await connect(harness)
+    await harness.feed(business(harness, "Вопрос по счёту", CLIENT_PERSON))
+    await harness.send("/client Пётр status active")
+    await harness.feed(business(harness, "Я в отпуске", ANNA, is_from_offline=True))
+    later = await run_until(harness, datetime(2026, 11, 24, 16, 0, tzinfo=MSK))
+    assert not [m for m in later if "ждёт ответа" in m.text]  # the lead was answered by status
+    await harness.feed(business(harness, "И ещё вопрос?", CLIENT_PERSON))
+    [ping] = to(await run_until(harness, datetime(2026, 11, 25, 10, 0, tzinfo=MSK)), ANNA)
+    assert "личном чате" in ping.text and "t.me/c" not in ping.text
+    [off] = to(await connect(harness, enabled=False), ANNA)
+    assert "отключён" in off.text
+    await harness.feed(business(harness, "Ау?", CLIENT_PERSON))
+    assert not to(await run_until(harness, datetime(2026, 11, 27, 10, 0, tzinfo=MSK)), ANNA)[1:]
+
+
+async def test_another_teams_member_cannot_relink_a_chat(harness: Harness) -> None:
+    await linked(harness)
+    await onboard(harness, STRANGER)
+    harness.session.members[(CLIENT_CHAT, STRANGER)] = "administrator"
+    [refused] = await say(harness, "/link team", STRANGER)
+    assert "другой команде" in refused.text
+    async with harness.app.db.session() as s:
+        chat = await Repos(s).chats.get(CLIENT_CHAT)
+    assert chat is not None and chat.kind == "client"
