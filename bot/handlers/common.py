@@ -160,6 +160,15 @@ async def ask_context(
     if asking is None:
         return None
     user, workspace, role = asking
+    if chat_id < 0:
+        # A command in a team's linked chat works in that team, for its members only.
+        linked = await repos.chats.get(chat_id)
+        member = await repos.workspaces.membership(linked.workspace_id, user.id) if linked else None
+        team = await repos.workspaces.get(linked.workspace_id) if linked and member else None
+        if team is None or member is None:
+            await replies.send(chat_id, _("You are not in this chat's team."))
+            return None
+        workspace, role = team, member.role
     when = sent_at(message, clock.now())
     return Asker(chat_id, user, workspace, role, repos, replies, settings, clock, lang, when)
 

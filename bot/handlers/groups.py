@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatMemberStatus
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
@@ -147,14 +148,26 @@ async def cmd_link(
     await replies.send(chat_id, text, reply_to=reply_to)
 
 
+# What a team's own chat may do: give tasks to its members (client names and what is due
+# may show there; contacts, notes and lists stay in private chats).
+TEAM_CHAT_COMMANDS = frozenset({"task"})
+
+
 @router.message(F.text.startswith("/"))
-async def on_group_command(message: Message, replies: Replies, bot_username: str) -> None:
-    """Any other command in a group: one line that it works in a private chat, with a button."""
+async def on_group_command(
+    message: Message, replies: Replies, bot_username: str, repos: Repos
+) -> None:
+    """Any other command in a group: one line that it works in a private chat, with a button;
+    in the team's chat, /task goes on to its router."""
     assert message.text is not None
     head = message.text.split(maxsplit=1)[0]
-    addressee = head.partition("@")[2]
+    name, _at, addressee = head[1:].partition("@")
     if addressee and addressee.lower() != bot_username.lower():
         return  # another bot's command
+    if name.lower() in TEAM_CHAT_COMMANDS:
+        linked = await repos.chats.get(message.chat.id)
+        if linked is not None and linked.active and linked.kind == "team":
+            raise SkipHandler
     await replies.send(
         message.chat.id,
         private_only_text(),
@@ -163,7 +176,7 @@ async def on_group_command(message: Message, replies: Replies, bot_username: str
     )
 
 
-@router.message()
+@router.message(~F.text.startswith("/"))
 async def on_group_message(
     message: Message, repos: Repos, settings: Settings, clock: Clock
 ) -> None:

@@ -77,7 +77,11 @@ async def cmd_task(
     if not text:
         await replies.send(message.chat.id, _("What is the task?") + "\n" + task_example())
         return
-    teams = [w.id for w, _role in await repos.workspaces.of_user(asker.user.id)]
+    teams = (
+        [asker.workspace.id]  # the team's chat names only that team's clients
+        if message.chat.id < 0
+        else [w.id for w, _role in await repos.workspaces.of_user(asker.user.id)]
+    )
     named = await name_in_text(repos, teams, text)
     # The client is optional: only a name that points at one client is taken as one, so
     # "/task позвонить в банк" stays a task of its own.

@@ -216,6 +216,10 @@ async def cmd_sla(
         workspace = asking[1] if asking else None
     if workspace is None:
         return
+    head, _sep, rest = arg.partition(" ")
+    if head in REPLY_WORDS:
+        await _reply_sla(message.chat.id, workspace, rest.strip(), repos, replies)
+        return
     if arg in ("default", "сброс", "по умолчанию"):
         await repos.workspaces.set_lead_sla(workspace.id, None)
         sla = settings.lead_response_sla
@@ -240,8 +244,41 @@ async def cmd_sla(
         _(
             "A new lead of “{team}” may wait {sla} for an answer; then I ping its owner, "
             "and after twice that the team's owner. New leads use this; /sla 10 changes it."
-        ).format(team=esc(await team_name(repos, workspace)), sla=duration(sla)),
+        ).format(team=esc(await team_name(repos, workspace)), sla=duration(sla))
+        + "\n"
+        + reply_sla_text(timedelta(minutes=workspace.reply_sla_minutes)),
     )
+
+
+REPLY_WORDS = ("reply", "ответ")
+
+
+async def _reply_sla(
+    chat_id: int, workspace: Workspace, arg: str, repos: Repos, replies: Replies
+) -> None:
+    """`/sla reply 3h`: how long a known client's message may wait, in working time."""
+    given = parse_duration(arg, maximum=MAX_SLA) if arg else None
+    if given is None or given < timedelta(minutes=1):
+        await replies.send(
+            chat_id,
+            _(
+                "Give how long a client's message may wait for an answer, in working time, "
+                "from 1 minute to 24 hours: <code>/sla reply 2h</code>, "
+                "<code>/sla ответ 30 минут</code>."
+            ),
+        )
+        return
+    await repos.workspaces.set_reply_sla(workspace.id, int(given.total_seconds() // 60))
+    await replies.send(chat_id, reply_sla_text(given))
+
+
+def reply_sla_text(sla: timedelta) -> str:
+    """What the reply SLA means."""
+    return _(
+        "A client's message in a watched chat may wait {sla} of working time (a lead's: the "
+        "lead time, around the clock); then I ping their manager. <code>/sla reply 2h</code> "
+        "changes it."
+    ).format(sla=duration(sla))
 
 
 @router.message(Command("silent", ignore_case=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,6 +150,24 @@ class Notifier:
             to = [task.author_id, task.assignee_id]
         else:
             to = [task.assignee_id, task.author_id]
+        if reminder.kind == TASK_DUE:
+            # Overdue is the team's business too: its chat sees what is late and whose it is.
+            await self._to_team_chat(
+                repos,
+                replies,
+                reminder,
+                task.workspace_id,
+                lambda: checkin_text(
+                    TASK_DUE,
+                    task,
+                    client,
+                    assignee,
+                    self.settings.default_timezone,
+                    self.settings.default_language,
+                    now,
+                ),
+                lambda: task_keyboard(task),
+            )
         people = await repos.users.many(sorted(set(to)))
         for person_id in dict.fromkeys(to):
             person = people.get(person_id)
@@ -254,6 +273,10 @@ class Notifier:
         workspace = await repos.workspaces.get(client.workspace_id)
         if workspace is None:
             return
+        if reminder.kind == ESCALATION_KIND and await self._to_team_chat(
+            repos, replies, reminder, workspace.id, self._lead_escalation(client, now)
+        ):
+            return  # the team chat sees it: the whole team, the owner among them
         recipient_id = reminder.user_id or (
             client.owner_id if reminder.kind == SLA_KIND else workspace.owner_id
         )
@@ -283,6 +306,42 @@ class Notifier:
             text += self._late(reminder, now)
             markup = lead_keyboard(client)
         await self._queue(replies, recipient, reminder, text, markup, now)
+
+    def _lead_escalation(self, client: Client, now: datetime) -> Callable[[], str]:
+        """The lead escalation for the team chat: who waits and how long, no contacts."""
+
+        def text() -> str:
+            waited = now - (client.received_at or client.created_at)
+            return _("🚨 Lead “{name}” has been waiting for an answer for {waited}.").format(
+                name=esc(client.name), waited=duration(waited)
+            )
+
+        return text
+
+    async def _to_team_chat(
+        self,
+        repos: Repos,
+        replies: Replies,
+        reminder: Reminder,
+        workspace_id: int,
+        text: Callable[[], str],
+        markup: Callable[[], InlineKeyboardMarkup | None] | None = None,
+    ) -> bool:
+        """Post to the team's chat, in the bot's default language; False when it has none."""
+        chat = await repos.chats.team_chat(workspace_id)
+        if chat is None:
+            return False
+        with speaking(self.i18n, self.settings.default_language):
+            body, buttons = text(), markup() if markup else None
+        await replies.send(
+            chat.chat_id,
+            body,
+            reply_markup=buttons,
+            kind=reminder.kind,
+            due_at=reminder.due_at,
+            reminder_id=reminder.id,
+        )
+        return True
 
     async def _invoice(
         self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime

@@ -266,3 +266,47 @@ async def test_another_teams_member_cannot_relink_a_chat(harness: Harness) -> No
     async with harness.app.db.session() as s:
         chat = await Repos(s).chats.get(CLIENT_CHAT)
     assert chat is not None and chat.kind == "client"
+
+
+async def test_the_reply_sla_is_a_team_setting(harness: Harness) -> None:
+    await linked(harness)
+    [shown] = await harness.send("/sla")
+    assert "2 часа рабочего времени" in shown.text
+    [bad] = await harness.send("/sla reply никогда")
+    assert "<code>/sla reply 2h</code>" in bad.text
+    [ok] = await harness.send("/sla reply 30 минут")
+    assert "30 минут" in ok.text
+    await say(harness, "Когда будет отчёт?", CLIENT_PERSON)
+    [ping] = to(await run_until(harness, datetime(2026, 11, 24, 13, 31, tzinfo=MSK)), ANNA)
+    assert "Когда будет отчёт?" in ping.text
+
+
+async def test_the_team_chat_gives_tasks_and_sees_what_is_late(harness: Harness) -> None:
+    from tests.dispatcher.test_tasks import team_with_olga
+
+    await team_with_olga(harness)  # Ivan (1001) owns the team with client Acme; Olga joined
+    harness.session.members[(TEAM_CHAT, ANNA)] = "administrator"
+    await say(harness, "/link team", ANNA, TEAM_CHAT)
+    sent = await say(
+        harness, "/task@nudge_test_bot Acme смета @olga сегодня в 17:00", ANNA, TEAM_CHAT
+    )
+    [here] = to(sent, TEAM_CHAT)
+    assert "смета" in here.text and "Acme" in here.text
+    assert to(sent, 1002), "the assignee is told privately"
+    late = await run_until(harness, datetime(2026, 11, 24, 17, 1, tzinfo=MSK))
+    assert [m for m in to(late, TEAM_CHAT) if "Срок вышел" in m.text]
+    [other] = await say(harness, "/today", ANNA, TEAM_CHAT)
+    assert "личном чате" in other.text  # everything else stays private
+    await onboard(harness, STRANGER)
+    [refused] = await say(harness, "/task Acme чужая задача", STRANGER, TEAM_CHAT)
+    assert "не в команде" in refused.text
+
+
+async def test_a_lead_escalation_goes_to_the_team_chat(harness: Harness) -> None:
+    await onboard(harness)
+    harness.session.members[(TEAM_CHAT, ANNA)] = "administrator"
+    await say(harness, "/link team", ANNA, TEAM_CHAT)
+    await harness.send("/lead Ольга, +7 999 123-45-67")
+    sent = await run_until(harness, datetime(2026, 11, 24, 13, 31, tzinfo=MSK))
+    [team] = to(sent, TEAM_CHAT)
+    assert "Ольга" in team.text and "+7" not in team.text

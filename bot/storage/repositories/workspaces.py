@@ -102,6 +102,14 @@ class WorkspaceRepo:
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(silent_days=days)
         )
 
+    async def set_reply_sla(self, workspace_id: int, minutes: int) -> None:
+        """How long a known client's message may wait for an answer, in working minutes."""
+        await self.session.execute(
+            update(WorkspaceRow)
+            .where(WorkspaceRow.id == workspace_id)
+            .values(reply_sla_minutes=minutes)
+        )
+
     async def set_currency(self, workspace_id: int, currency: str) -> None:
         """The currency an invoice is in when its command names none."""
         await self.session.execute(
