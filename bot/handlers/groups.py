@@ -11,6 +11,7 @@ from aiogram.types import ChatMemberUpdated, Message
 from bot.clock import Clock
 from bot.handlers.common import team_name
 from bot.services.accounts import current_workspace
+from bot.services.agenda import schedule_team_digest
 from bot.services.chats import (
     CLIENT,
     TEAM,
@@ -88,8 +89,10 @@ async def cmd_link(
     replies: Replies,
     bot: Bot,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     """`/link team` or `/link client <name>`, by a team member who is an admin here."""
+    default_zone = settings.default_timezone
     chat_id, reply_to = message.chat.id, message.message_id
     words = (command.args or "").split(maxsplit=1)
     kind = words[0].lower() if words else ""
@@ -137,6 +140,9 @@ async def cmd_link(
     )
     if client is None:
         text = linked_team_text(esc(await team_name(repos, workspace)))
+        owner = await repos.users.get(workspace.owner_id)
+        if owner is not None:
+            await schedule_team_digest(repos, workspace.id, owner, clock.now(), default_zone)
     else:
         text = linked_client_text()
     me = await bot.get_chat_member(chat_id, bot.id)

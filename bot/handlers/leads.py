@@ -622,6 +622,24 @@ async def on_call_in(
     await answer(query)
 
 
+@router.callback_query(LeadCb.filter(F.action == "take"), F.message)
+async def on_take_lead(
+    query: CallbackQuery,
+    callback_data: LeadCb,
+    user: User | None,
+    repos: Repos,
+    clock: Clock,
+) -> None:
+    """✋ on the team chat's morning post: the presser owns the lead now (its pings follow)."""
+    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    if pressed is None:
+        return
+    client, _msg, user = pressed
+    if client.owner_id != user.id:
+        await pass_to(repos, client, user.id, clock.now())
+    await answer(query, _("“{name}” is yours now.").format(name=client.name), show_alert=True)
+
+
 @router.callback_query(LeadCb.filter(F.action == "passto"), F.message)
 async def on_pass_to(
     query: CallbackQuery,

@@ -13,7 +13,15 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from bot.i18n import pick_language, speaking
-from bot.services.agenda import DIGEST_KIND, build_agenda, last_digest_at, schedule_digest
+from bot.services.agenda import (
+    DIGEST_KIND,
+    TEAM_DIGEST_KIND,
+    build_agenda,
+    build_team_day,
+    last_digest_at,
+    schedule_digest,
+    schedule_team_digest,
+)
 from bot.services.chats import REPLY_KIND, REPLY_KINDS, manager_of, still_owed
 from bot.services.followups import FU_KIND, fire
 from bot.services.invoices import INVOICE_KIND, fire_invoice
@@ -24,7 +32,7 @@ from bot.settings import Settings
 from bot.storage.records import Client, Reminder, User
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
-from bot.views.agenda import agenda_keyboard, agenda_text
+from bot.views.agenda import agenda_keyboard, agenda_text, team_day_keyboard, team_day_text
 from bot.views.chats import escalation_text, reply_keyboard, reply_ping_text, said_lines
 from bot.views.common import contacts_line, duration, esc
 from bot.views.followups import fu_details, fu_keyboard, moment
@@ -61,6 +69,8 @@ class Notifier:
             await self._reply(repos, replies, reminder, now)
         elif reminder.kind in TASK_KINDS:
             await self._task(repos, replies, reminder, now)
+        elif reminder.kind == TEAM_DIGEST_KIND:
+            await self._team_digest(repos, replies, reminder, now)
         elif reminder.kind == DIGEST_KIND:
             await self._digest(repos, replies, reminder, now)
         elif reminder.kind == INVOICE_KIND:
@@ -230,6 +240,34 @@ class Notifier:
             text += said_lines(conv)
             markup = reply_keyboard(conv)
         await self._queue(replies, owner, reminder, text, markup, now)
+
+    async def _team_digest(
+        self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
+    ) -> None:
+        """The team chat's morning post; the next one is armed first, while the chat is linked."""
+        workspace = await repos.workspaces.get(reminder.workspace_id)
+        chat = await repos.chats.team_chat(reminder.workspace_id) if workspace else None
+        owner = await repos.users.get(workspace.owner_id) if workspace else None
+        if workspace is None or chat is None or owner is None:
+            return  # no team chat any more: the habit ends with it
+        zone = owner.timezone or self.settings.default_timezone
+        await schedule_team_digest(repos, workspace.id, owner, now, self.settings.default_timezone)
+        if now - reminder.due_at > STALE_DIGEST:
+            return  # a morning post read in the evening (after downtime) only confuses
+        day = await build_team_day(repos, workspace.id, owner, now, self.settings.default_timezone)
+        if day.empty:
+            return
+        lang = self.settings.default_language
+        with speaking(self.i18n, lang):
+            text, markup = team_day_text(day, zone, lang), team_day_keyboard(day)
+        await replies.send(
+            chat.chat_id,
+            text,
+            reply_markup=markup,
+            kind=reminder.kind,
+            due_at=reminder.due_at,
+            reminder_id=reminder.id,
+        )
 
     async def _queue(
         self,

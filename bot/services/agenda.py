@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from bot.storage.records import Client, FollowUp, Invoice, Task, User
 from bot.storage.repositories import Repos
 
 DIGEST_KIND = "digest"
+TEAM_DIGEST_KIND = "team_digest"
 # Enough for one screen; the rest is counted, not listed.
 LIST_LIMIT = 30
 
@@ -186,3 +187,47 @@ async def ensure_digests(repos: Repos, now: datetime, default_zone: str) -> int:
             await schedule_digest(repos, user, now, default_zone)
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class TeamDay:
+    """What the team chat's morning post lists: today's and overdue tasks, waiting leads."""
+
+    now: datetime
+    tasks: list[Task]
+    leads: list[Client]
+    clients: dict[int, Client]
+    people: dict[int, User]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing due and no lead waiting."""
+        return not (self.tasks or self.leads)
+
+
+async def build_team_day(
+    repos: Repos, workspace_id: int, owner: User, now: datetime, default_zone: str
+) -> TeamDay:
+    """The team's day as its owner's calendar has it."""
+    zone = ZoneInfo(owner.timezone or default_zone)
+    until = day_end(now.astimezone(zone).date(), zone)
+    tasks = (await repos.tasks.due_in_team(workspace_id, until))[:LIST_LIMIT]
+    leads = (await repos.clients.waiting_leads(workspace_id))[:LIST_LIMIT]
+    wanted = {t.client_id for t in tasks if t.client_id}
+    clients = {c.id: c for c in await repos.clients.many(sorted(wanted))}
+    people = await repos.users.many(sorted({t.assignee_id for t in tasks}))
+    return TeamDay(now, tasks, leads, clients, people)
+
+
+async def schedule_team_digest(
+    repos: Repos, workspace_id: int, owner: User, now: datetime, default_zone: str
+) -> None:
+    """(Re)arm the team chat's one morning post for the owner's next working morning."""
+    await repos.reminders.cancel_for_ref((TEAM_DIGEST_KIND,), workspace_id)
+    await repos.reminders.add(
+        workspace_id,
+        TEAM_DIGEST_KIND,
+        next_digest_at(replace(owner, weekend_reminders=False), now, default_zone),
+        now=now,
+        ref_id=workspace_id,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.agenda import Agenda
+from bot.services.agenda import Agenda, TeamDay
 from bot.services.tasks import is_overdue
 from bot.views.common import duration, esc, grid, local_time
 from bot.views.followups import FuCb, fu_line
@@ -132,3 +132,50 @@ def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
             )
         )
     return grid(buttons[:MAX_BUTTONS], 2) if buttons else None
+
+
+def team_day_text(day: TeamDay, zone: str, lang: str) -> str:
+    """The team chat's morning post: today's and overdue tasks with who does them, and the
+    leads still waiting; names and what is due only, never contacts or notes."""
+    lines: list[str] = []
+    if day.tasks:
+        lines += ["", _("<b>Tasks due today and overdue</b>")]
+        for n, task in enumerate(day.tasks, 1):
+            client = day.clients.get(task.client_id) if task.client_id else None
+            who = day.people.get(task.assignee_id)
+            lines.append(
+                "{n}. {mark}{task} · {due} · {who}".format(
+                    n=n,
+                    mark="❗ " if is_overdue(task, day.now) else "",
+                    task=task_title(task, client),
+                    due=deadline_text(task, zone, lang, day.now),
+                    who=esc(shorten(who.display_name, NAME)) if who else "—",
+                )
+            )
+    if day.leads:
+        lines += ["", _("<b>Leads waiting for an answer</b>")]
+        for lead in day.leads:
+            lines.append(
+                _("⏰ “{name}” — waiting {waited}").format(
+                    name=esc(shorten(lead.name, NAME)),
+                    waited=duration(day.now - (lead.received_at or lead.created_at)),
+                )
+            )
+    text, _shown = fit([_("☀️ The team's day:")], lines, lambda n: _("…and {n} more.").format(n=n))
+    return text
+
+
+def team_day_keyboard(day: TeamDay) -> InlineKeyboardMarkup | None:
+    """Close a task (its author, assignee or an admin), take a waiting lead."""
+    buttons = [
+        InlineKeyboardButton(text=f"✅ {n}", callback_data=TaskCb(action="done", id=task.id).pack())
+        for n, task in enumerate(day.tasks, 1)
+    ]
+    buttons += [
+        InlineKeyboardButton(
+            text=_("✋ {name}").format(name=shorten(lead.name, 40)),
+            callback_data=LeadCb(action="take", client_id=lead.id).pack(),
+        )
+        for lead in day.leads
+    ]
+    return grid(buttons[:MAX_BUTTONS], 4) if buttons else None

@@ -310,3 +310,37 @@ async def test_a_lead_escalation_goes_to_the_team_chat(harness: Harness) -> None
     sent = await run_until(harness, datetime(2026, 11, 24, 13, 31, tzinfo=MSK))
     [team] = to(sent, TEAM_CHAT)
     assert "Ольга" in team.text and "+7" not in team.text
+
+
+async def test_the_team_chat_gets_a_morning_post_with_buttons(harness: Harness) -> None:
+    from tests.dispatcher.test_tasks import tasks, team_with_olga
+
+    await team_with_olga(harness)
+    harness.session.members[(TEAM_CHAT, ANNA)] = "administrator"
+    await say(harness, "/link team", ANNA, TEAM_CHAT)
+    await harness.send("/task Acme отчёт @olga завтра 15:00")
+    await harness.send("/lead Ольга, +7 999 123-45-67")
+    sent = await run_until(harness, datetime(2026, 11, 25, 10, 0, tzinfo=MSK))
+    [post] = [m for m in to(sent, TEAM_CHAT) if "День команды" in m.text]
+    assert "отчёт" in post.text and "Olga" in post.text and "Ольга" in post.text
+    assert "+7" not in post.text
+    await harness.feed(
+        {
+            "callback_query": {
+                "id": "q1",
+                "from": harness.user(1002, name="Olga"),
+                "chat_instance": "1",
+                "data": data_of(post, "✅ 1"),
+                "message": {
+                    "message_id": 9,
+                    "date": int(time.time()),
+                    "chat": {"id": TEAM_CHAT, "type": "supergroup", "title": "Team"},
+                    "text": "…",
+                },
+            }
+        }
+    )
+    [task] = await tasks(harness)
+    assert task.state == "done"
+    again = await run_until(harness, datetime(2026, 11, 26, 10, 0, tzinfo=MSK))
+    assert [m for m in to(again, TEAM_CHAT) if "День команды" in m.text]  # every working day

@@ -82,6 +82,20 @@ class TaskRepo:
         )
         return [plain(Task, r) for r in rows]
 
+    async def due_in_team(self, workspace_id: int, until: datetime) -> list[Task]:
+        """The team's open tasks due before `until` (overdue ones too), soonest first."""
+        rows = await self.session.scalars(
+            select(TaskRow)
+            .where(
+                TaskRow.workspace_id == workspace_id,
+                TaskRow.state == OPEN,
+                TaskRow.due_at < until,
+            )
+            .order_by(TaskRow.due_at, TaskRow.id)
+            .limit(200)
+        )
+        return [plain(Task, r) for r in rows]
+
     async def for_client(self, client_id: int, limit: int = 20) -> list[Task]:
         """The client's tasks, newest first."""
         rows = await self.session.scalars(
