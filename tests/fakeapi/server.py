@@ -58,6 +58,40 @@ SEND_MEDIA = {
     "sendvoice": "voice",
     "sendsticker": "sticker",
 }
+# getChatMember statuses the fake can be told to answer (set_member), and the rights an
+# administrator has (all of them, as the group's creator would grant).
+MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
+    "can_pin_messages",
+)
+RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
 
 
 @dataclass
@@ -147,6 +181,11 @@ class FakeTelegram:
         self.chats: dict[int, dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.bot_settings: dict[str, Any] = {}
+        # (chat_id, user_id) -> getChatMember status; unset: the bot is an administrator,
+        # everyone else a member.
+        self.members: dict[tuple[int, int], str] = {}
+        # Telegram Business connections by id, as getBusinessConnection returns them.
+        self.business_connections: dict[str, dict[str, Any]] = {}
         self._update_ids = itertools.count(first_update_id)
         self._callback_ids = itertools.count(1)
         self._history: dict[int, dict[str, Any]] = {}
@@ -164,7 +203,17 @@ class FakeTelegram:
         """Bind 127.0.0.1:port and start serving."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        for name in ("update", "press", "block", "fail", "redeliver", "rate"):
+        for name in (
+            "update",
+            "press",
+            "block",
+            "fail",
+            "redeliver",
+            "rate",
+            "member",
+            "business_connection",
+            "business_message",
+        ):
             app.router.add_post(f"/_control/{name}", self._control)
         app.router.add_get("/_control/calls", self._control_calls)
         self._closing = False
@@ -308,6 +357,68 @@ class FakeTelegram:
             fields["forward_origin"] = forward_origin
         msg = self._new_message(chat_id, user, **fields, **(extra or {}))
         return self.add_update({"message": msg})
+
+    def set_member(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
+        """Make getChatMember answer `status` for this user in this chat (the bot too)."""
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"unknown chat member status {status!r}")
+        self.members[(chat_id, user_id)] = status
+
+    def business_connection(
+        self,
+        connection_id: str,
+        *,
+        user_id: int = 1001,
+        user_chat_id: int | None = None,
+        can_reply: bool = True,
+        can_read_messages: bool = True,
+        is_enabled: bool = True,
+        first_name: str = "Ivan",
+        language_code: str | None = "ru",
+    ) -> int:
+        """Queue a business_connection update: `user_id` connected (or changed, or
+        disconnected) the bot in Telegram Business; return its update_id."""
+        user = self.users.get(user_id) or self._user(
+            user_id, first_name, language_code=language_code
+        )
+        connection = {
+            "id": connection_id,
+            "user": user,
+            "user_chat_id": user_id if user_chat_id is None else user_chat_id,
+            "date": int(time.time()),
+            "rights": {"can_reply": can_reply, "can_read_messages": can_read_messages},
+            "is_enabled": is_enabled,
+        }
+        self.business_connections[connection_id] = connection
+        return self.add_update({"business_connection": connection})
+
+    def business_message(
+        self,
+        text: str,
+        *,
+        connection_id: str,
+        chat_id: int,
+        user_id: int,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "ru",
+        extra: dict | None = None,
+    ) -> int:
+        """Queue a business_message update: a message in the private chat `chat_id` (the other
+        person's id) of the connected account, written by `user_id` (that person, or the
+        account's owner); return its update_id."""
+        if first_name is None and user_id in self.users:
+            sender = self.users[user_id]  # someone seen before, as they were
+        else:
+            sender = self._user(user_id, first_name or "Ivan", last_name, username, language_code)
+        if chat_id not in self.chats:
+            other = self.users.get(chat_id, sender if chat_id == user_id else {})
+            names = {k: v for k, v in other.items() if k in ("first_name", "last_name", "username")}
+            self.chats[chat_id] = {"id": chat_id, "type": "private", "first_name": "User", **names}
+        fields: dict[str, Any] = {"text": text, "business_connection_id": connection_id}
+        msg = self._new_message(chat_id, sender, **fields, **(extra or {}))
+        return self.add_update({"business_message": msg})
 
     def last_bot_message(self, chat_id: int) -> dict[str, Any] | None:
         """The newest message the bot sent (and did not delete) in a chat."""
@@ -510,7 +621,7 @@ class FakeTelegram:
         return True
 
     async def _control(self, request: web.Request) -> web.Response:
-        """POST /_control/{update,press,block,fail,redeliver,rate}."""
+        """POST /_control/{update,press,block,fail,redeliver,rate,member,business_*}."""
         action = request.path.rsplit("/", 1)[-1]
         body: dict[str, Any] = await request.json() if request.body_exists else {}
         result: Any = True
@@ -551,6 +662,14 @@ class FakeTelegram:
             self.redeliver(int(body["update_id"]))
         elif action == "rate":
             self.rate_limit_per_second = body.get("per_second")
+        elif action == "member":
+            self.set_member(
+                int(body["chat_id"]), int(body["user_id"]), body.get("status", "administrator")
+            )
+        elif action == "business_connection":
+            result = self.business_connection(body.pop("id"), **body)
+        elif action == "business_message":
+            result = self.business_message(body.pop("text", ""), **body)
         return web.json_response({"ok": True, "result": result})
 
     async def _control_calls(self, request: web.Request) -> web.Response:
@@ -732,29 +851,34 @@ class FakeTelegram:
         }
 
     async def _api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
-        """getChatMember: the bot is an administrator, everyone else a member."""
+        """getChatMember: as set by set_member; else the bot is an administrator, everyone
+        else a member."""
         user_id = params["user_id"]
+        default = "administrator" if user_id == self.bot_id else "member"
+        status = self.members.get((params.get("chat_id"), user_id), default)
         if user_id == self.bot_id:
-            rights = (
-                "can_manage_chat",
-                "can_delete_messages",
-                "can_manage_video_chats",
-                "can_restrict_members",
-                "can_change_info",
-                "can_invite_users",
-                "can_post_stories",
-                "can_edit_stories",
-                "can_delete_stories",
-                "can_send_welcome_messages",
-                "can_pin_messages",
+            user = self._bot_user()
+        else:
+            user = self.users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "User"})
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member.update(
+                can_be_edited=False,
+                is_anonymous=False,
+                can_promote_members=user_id != self.bot_id,
+                **dict.fromkeys(ADMIN_RIGHTS, True),
             )
-            return {
-                "status": "administrator",
-                "user": self._bot_user(),
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_promote_members": False,
-                **dict.fromkeys(rights, True),
-            }
-        user = self.users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "User"})
-        return {"status": "member", "user": user}
+        elif status == "creator":
+            member["is_anonymous"] = False
+        elif status == "restricted":
+            member.update(is_member=True, until_date=0, **dict.fromkeys(RESTRICTED_RIGHTS, False))
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    async def _api_getbusinessconnection(self, params: dict[str, Any]) -> dict[str, Any]:
+        """getBusinessConnection: a connection announced by business_connection()."""
+        connection = self.business_connections.get(str(params.get("business_connection_id")))
+        if connection is None:
+            raise ApiError(400, "Bad Request: BUSINESS_CONNECTION_INVALID")
+        return connection
