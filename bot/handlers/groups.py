@@ -24,13 +24,14 @@ from bot.services.chats import (
 )
 from bot.services.clients import name_in_text
 from bot.settings import Settings
-from bot.storage.records import User
+from bot.storage.records import LinkedChat, User
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
 from bot.views.common import esc
 from bot.views.groups import (
     added_text,
     cannot_read_text,
+    demoted_text,
     link_refused,
     link_usage,
     linked_client_text,
@@ -66,11 +67,23 @@ async def on_my_chat_member(
             await replies.send(event.chat.id, added_text())
     elif was_in and not is_in and linked is not None:
         await repos.chats.set_active(event.chat.id, False)
-        workspace = await repos.workspaces.get(linked.workspace_id)
-        for person_id in dict.fromkeys([linked.linked_by, workspace.owner_id if workspace else 0]):
-            person = await repos.users.get(person_id) if person_id else None
-            if person is not None and person.blocked_at is None:
-                await replies.send(person.id, unlinked_owner_text(esc(linked.title)))
+        await _tell_linkers(repos, replies, linked, unlinked_owner_text(esc(linked.title)))
+    elif (
+        linked is not None
+        and event.old_chat_member.status == ChatMemberStatus.ADMINISTRATOR
+        and event.new_chat_member.status == ChatMemberStatus.MEMBER
+    ):
+        # Demoted: with privacy mode on the bot now sees commands only, and would miss replies.
+        await _tell_linkers(repos, replies, linked, demoted_text(esc(linked.title)))
+
+
+async def _tell_linkers(repos: Repos, replies: Replies, linked: LinkedChat, text: str) -> None:
+    """Whoever linked the chat, and the team's owner, hear about it privately."""
+    workspace = await repos.workspaces.get(linked.workspace_id)
+    for person_id in dict.fromkeys([linked.linked_by, workspace.owner_id if workspace else 0]):
+        person = await repos.users.get(person_id) if person_id else None
+        if person is not None and person.blocked_at is None:
+            await replies.send(person.id, text)
 
 
 @router.message(F.migrate_to_chat_id)

@@ -77,3 +77,11 @@ def unlinked_owner_text(title: str) -> str:
         "I was removed from the chat “{title}”: I stopped watching it. The link is kept; add me "
         "back to resume."
     ).format(title=title)
+
+
+def demoted_text(title: str) -> str:
+    """The note that the bot is no longer an admin of a linked chat."""
+    return _(
+        "I am no longer an admin of the chat “{title}”: with privacy mode on I see only "
+        "commands there and will miss messages. Make me an admin again."
+    ).format(title=title)

@@ -344,3 +344,41 @@ async def test_the_team_chat_gets_a_morning_post_with_buttons(harness: Harness) 
     assert task.state == "done"
     again = await run_until(harness, datetime(2026, 11, 26, 10, 0, tzinfo=MSK))
     assert [m for m in to(again, TEAM_CHAT) if "День команды" in m.text]  # every working day
+
+
+async def test_link_says_up_front_when_the_bot_cannot_read_the_chat(harness: Harness) -> None:
+    from tests.mocked import BOT_ID
+
+    await setup(harness, "Acme")
+    harness.session.members[(CLIENT_CHAT, ANNA)] = "administrator"
+    harness.session.members[(CLIENT_CHAT, BOT_ID)] = "member"  # privacy mode on, not an admin
+    [ok] = await say(harness, "/link client Acme", ANNA)
+    assert "Чат подключён" in ok.text and "@BotFather" in ok.text
+    bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "N"}
+    demoted = {
+        "my_chat_member": {
+            "chat": {"id": CLIENT_CHAT, "type": "supergroup", "title": "Acme × Agency"},
+            "from": harness.user(ANNA),
+            "date": int(time.time()),
+            "old_chat_member": {
+                "status": "administrator",
+                "user": bot_user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_send_welcome_messages": False,
+            },
+            "new_chat_member": {"status": "member", "user": bot_user},
+        }
+    }
+    [told] = to(await harness.feed(demoted), ANNA)
+    assert "больше не админ" in told.text
