@@ -24,6 +24,22 @@ from pydantic import TypeAdapter
 
 BOT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstu"
 BOT_ID = 123456
+# What getChatMember tells of an administrator besides its status and user.
+ADMIN_RIGHTS: dict[str, Any] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_send_welcome_messages": False,
+}
 
 
 class RecordingSession(BaseSession):
@@ -65,21 +81,7 @@ class RecordingSession(BaseSession):
             user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": "U"}
             extra: dict[str, Any] = {}
             if status == "administrator":
-                extra = {
-                    "can_be_edited": False,
-                    "is_anonymous": False,
-                    "can_manage_chat": True,
-                    "can_delete_messages": True,
-                    "can_manage_video_chats": True,
-                    "can_restrict_members": True,
-                    "can_promote_members": False,
-                    "can_change_info": True,
-                    "can_invite_users": True,
-                    "can_post_stories": False,
-                    "can_edit_stories": False,
-                    "can_delete_stories": False,
-                    "can_send_welcome_messages": False,
-                }
+                extra = ADMIN_RIGHTS
             elif status == "creator":
                 extra = {"is_anonymous": False}
             return TypeAdapter(ChatMemberUnion).validate_python(  # type: ignore[return-value]

@@ -217,20 +217,15 @@ class Notifier:
                 markup = reply_keyboard(conv)
             await self._queue(replies, person, reminder, text, markup, now)
             return
-        team_chat = await repos.chats.team_chat(workspace.id)
-        if team_chat is not None:
-            # The team chat learns who waits and for how long; what they wrote stays private.
-            with speaking(self.i18n, self.settings.default_language):
-                text = escalation_text(conv, client, manager, now)
-                markup = reply_keyboard(conv)
-            await replies.send(
-                team_chat.chat_id,
-                text,
-                reply_markup=markup,
-                kind=reminder.kind,
-                due_at=reminder.due_at,
-                reminder_id=reminder.id,
-            )
+        # The team chat learns who waits and for how long; what they wrote stays private.
+        if await self._to_team_chat(
+            repos,
+            replies,
+            reminder,
+            workspace.id,
+            lambda: escalation_text(conv, client, manager, now),
+            lambda: reply_keyboard(conv),
+        ):
             return
         owner = await repos.users.get(workspace.owner_id)
         if owner is None or owner.blocked_at is not None:

@@ -347,7 +347,7 @@ async def test_the_team_chat_gets_a_morning_post_with_buttons(harness: Harness) 
 
 
 async def test_link_says_up_front_when_the_bot_cannot_read_the_chat(harness: Harness) -> None:
-    from tests.mocked import BOT_ID
+    from tests.mocked import ADMIN_RIGHTS, BOT_ID
 
     await setup(harness, "Acme")
     harness.session.members[(CLIENT_CHAT, ANNA)] = "administrator"
@@ -360,23 +360,7 @@ async def test_link_says_up_front_when_the_bot_cannot_read_the_chat(harness: Har
             "chat": {"id": CLIENT_CHAT, "type": "supergroup", "title": "Acme × Agency"},
             "from": harness.user(ANNA),
             "date": int(time.time()),
-            "old_chat_member": {
-                "status": "administrator",
-                "user": bot_user,
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": True,
-                "can_restrict_members": True,
-                "can_promote_members": False,
-                "can_change_info": True,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-                "can_send_welcome_messages": False,
-            },
+            "old_chat_member": {"status": "administrator", "user": bot_user, **ADMIN_RIGHTS},
             "new_chat_member": {"status": "member", "user": bot_user},
         }
     }
