@@ -148,6 +148,10 @@ async def on_business_connection(
         is_enabled=connection.is_enabled,
         now=clock.now(),
     )
+    if not saved.is_enabled:
+        # Not watched any more: no ping may come about a chat the bot can no longer see.
+        for conv in await repos.chats.waiting_through(saved.id):
+            await no_reply_needed(repos, conv, clock.now())
     person = await repos.users.get(connection.user.id)
     if person is not None and person.blocked_at is None:
         await replies.send(saved.user_chat_id, business_text(saved.is_enabled, person is not None))

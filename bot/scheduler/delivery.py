@@ -32,6 +32,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.clock import Clock
 from bot.i18n import make_i18n, pick_language, speaking
 from bot.scheduler.ratelimit import RateLimiter
+from bot.services.chats import REPLY_KINDS
 from bot.services.leads import LEAD_KINDS
 from bot.storage.db import Database
 from bot.storage.records import Notification
@@ -60,7 +61,12 @@ PASS_SLICE = 3.0
 LEAD_CARD_KIND = "lead_new"  # a website lead's card (see notify.announce_lead)
 SUMMARY_KIND = "lead_summary"
 UNDELIVERED_KIND = "undelivered"
-SUMMARISED_KINDS = frozenset({LEAD_CARD_KIND, *LEAD_KINDS})
+REPLY_SUMMARY_KIND = "reply_summary"
+# Kinds of news that a burst of folds into one message per chat: lead news, and reply pings.
+SUMMARISED = {
+    SUMMARY_KIND: frozenset({LEAD_CARD_KIND, *LEAD_KINDS}),
+    REPLY_SUMMARY_KIND: frozenset(REPLY_KINDS),
+}
 URGENT_KINDS = frozenset({*LEAD_KINDS, SUMMARY_KIND})
 # More lead cards and pings than this waiting for one chat go out as one message.
 SUMMARISE_OVER = 5
@@ -88,6 +94,24 @@ def backoff(failures: int, *, urgent: bool = False) -> float:
 
 def summary_text(count: int, names: list[str]) -> str:
     """“7 new leads: Anna, Boris, … and 5 more” in the current language, within 4,096 chars."""
+    head = ngettext("{n} new lead: {names}", "{n} new leads: {names}", count).format(
+        n=count, names=_names(count, names)
+    )
+    return head + "\n" + _("Every one of them is in /today.")
+
+
+def reply_summary_text(count: int, names: list[str]) -> str:
+    """“7 clients are waiting for your reply: Anna, Boris, …” within 4,096 chars."""
+    head = ngettext(
+        "{n} client is waiting for a reply: {names}",
+        "{n} clients are waiting for a reply: {names}",
+        count,
+    ).format(n=count, names=_names(count, names))
+    return head + "\n" + _("Every one of them is in /today.")
+
+
+def _names(count: int, names: list[str]) -> str:
+    """Names, escaped and cut to fit a message, with how many more there are."""
     shown: list[str] = []
     used = 0
     for name in names:
@@ -100,10 +124,10 @@ def summary_text(count: int, names: list[str]) -> str:
     if count > len(shown):
         more = _("… and {k} more").format(k=count - len(shown))
         listed = f"{listed}, {more}" if shown else more
-    head = ngettext("{n} new lead: {names}", "{n} new leads: {names}", count).format(
-        n=count, names=listed
-    )
-    return head + "\n" + _("Every one of them is in /today.")
+    return listed
+
+
+SUMMARY_TEXTS = {SUMMARY_KIND: summary_text, REPLY_SUMMARY_KIND: reply_summary_text}
 
 
 def undelivered_text(client: str, colleague: str) -> str:
@@ -290,74 +314,84 @@ class Delivery:
 
     async def _arrange(self, per_chat: dict[int, list[Notification]]) -> list[_ChatPass]:
         """Per chat: answers, then notifications in due order (a burst of lead news as one)."""
-        bursts: dict[int, list[Notification]] = {}
+        bursts: dict[tuple[int, str], list[Notification]] = {}
         for chat_id, rows in per_chat.items():
-            burst = [
-                r
-                for r in rows
-                if r.kind in SUMMARISED_KINDS
-                and r.method == "sendMessage"
-                and ON_BEHALF_OF not in _payload(r)
-            ]
-            if len(burst) > SUMMARISE_OVER:
-                bursts[chat_id] = burst
-        summaries: dict[int, Notification] = {}
+            for family, kinds in SUMMARISED.items():
+                burst = [
+                    r
+                    for r in rows
+                    if r.kind in kinds
+                    and r.method == "sendMessage"
+                    and ON_BEHALF_OF not in _payload(r)
+                ]
+                if len(burst) > SUMMARISE_OVER:
+                    bursts[(chat_id, family)] = burst
+        summaries: dict[tuple[int, str], Notification] = {}
         if bursts:
             try:
                 summaries = await self._summarise(bursts)
             except Exception:
-                log.exception("could not summarise lead messages to %d chat(s)", len(bursts))
+                log.exception("could not summarise news to %d chat(s)", len(bursts))
         chats = []
         for chat_id, rows in per_chat.items():
             answers = [r for r in rows if is_answer(r)]
             notes = [r for r in rows if not is_answer(r)]
-            if chat_id in summaries:
+            for (summary_chat, family), summary in summaries.items():
+                if summary_chat != chat_id:
+                    continue
                 # Rows of the burst no longer pending were cancelled or sent meanwhile: drop them.
-                folded = {r.id for r in bursts[chat_id]}
-                notes = [r for r in notes if r.id not in folded] + [summaries[chat_id]]
+                folded = {r.id for r in bursts[(summary_chat, family)]}
+                notes = [r for r in notes if r.id not in folded] + [summary]
             notes.sort(key=lambda r: (r.due_at, r.id))
             urgent = any(r.kind in URGENT_KINDS for r in notes)
             chats.append(_ChatPass(chat_id, answers + notes, urgent))
         return chats
 
-    async def _summarise(self, bursts: dict[int, list[Notification]]) -> dict[int, Notification]:
-        """Replace each chat's burst by one “N new leads: …” message in the chat's language."""
+    async def _summarise(
+        self, bursts: dict[tuple[int, str], list[Notification]]
+    ) -> dict[tuple[int, str], Notification]:
+        """Replace each chat's burst by one “N new leads: …” (or “N clients are waiting for a
+        reply: …”) message in the chat's language."""
         # One transaction for every chat: the write lock is in demand during a burst.
-        summaries: dict[int, Notification] = {}
+        summaries: dict[tuple[int, str], Notification] = {}
         async with self.db.session() as session:
             repos = Repos(session)
             live = await repos.outbox.still_pending([r.id for b in bursts.values() for r in b])
-            still = {
-                chat_id: [r for r in burst if r.id in live] for chat_id, burst in bursts.items()
-            }
-            leads: dict[int, list[int | str]] = {}  # per chat, one entry per lead in due order
-            for chat_id, rows in still.items():
+            still = {key: [r for r in burst if r.id in live] for key, burst in bursts.items()}
+            clients: dict[tuple[int, str], list[int | str]] = {}  # one entry per client, in order
+            for key, rows in still.items():
                 keys: list[int | str] = []
                 for row in rows:
-                    key: int | str = client_of(row) or f"row{row.id}"
-                    if key not in keys:
-                        keys.append(key)
-                leads[chat_id] = keys
-            wanted = {k for keys in leads.values() for k in keys if isinstance(k, int)}
+                    client: int | str = client_of(row) or f"row{row.id}"
+                    if client not in keys:
+                        keys.append(client)
+                clients[key] = keys
+            wanted = {k for keys in clients.values() for k in keys if isinstance(k, int)}
             names = {c.id: c.name for c in await repos.clients.many(sorted(wanted))}
-            people = await repos.users.many([c for c in bursts if c > 0])
-            for chat_id, rows in still.items():
+            people = await repos.users.many(sorted({chat for chat, _f in bursts if chat > 0}))
+            for (chat_id, family), rows in still.items():
                 if len(rows) <= SUMMARISE_OVER:
                     continue
-                listed = [names[k] for k in leads[chat_id] if isinstance(k, int) and k in names]
+                keys = clients[(chat_id, family)]
+                listed = [names[k] for k in keys if isinstance(k, int) and k in names]
                 language = pick_language(people.get(chat_id), None, self.default_language)
                 with speaking(self.i18n, language):
-                    text = summary_text(len(leads[chat_id]), listed)
-                summaries[chat_id] = await repos.outbox.supersede(
+                    text = SUMMARY_TEXTS[family](len(keys), listed)
+                summaries[(chat_id, family)] = await repos.outbox.supersede(
                     [r.id for r in rows],
                     chat_id,
                     {"text": text, "parse_mode": "HTML"},
-                    kind=SUMMARY_KIND,
+                    kind=family,
                     due_at=min(r.due_at for r in rows),
                     now=self.clock.now(),
                 )
-        for chat_id in summaries:
-            log.info("summarised %d lead messages to chat=%s", len(still[chat_id]), chat_id)
+        for chat_id, family in summaries:
+            log.info(
+                "summarised %d %s messages to chat=%s",
+                len(still[(chat_id, family)]),
+                family,
+                chat_id,
+            )
         return summaries
 
     async def _slot(self, chat_id: int, started: float, *, first: bool) -> bool:

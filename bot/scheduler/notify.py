@@ -215,7 +215,7 @@ class Notifier:
             with speaking(self.i18n, pick_language(person, None, self.settings.default_language)):
                 text = reply_ping_text(conv, client, now) + self._late(reminder, now)
                 markup = reply_keyboard(conv)
-            await self._queue(replies, person, reminder, text, markup, now)
+            await self._queue(replies, person, reminder, text, markup, now, client.id)
             return
         # The team chat learns who waits and for how long; what they wrote stays private.
         if await self._to_team_chat(
@@ -234,7 +234,7 @@ class Notifier:
             text = escalation_text(conv, client, manager, now)
             text += said_lines(conv)
             markup = reply_keyboard(conv)
-        await self._queue(replies, owner, reminder, text, markup, now)
+        await self._queue(replies, owner, reminder, text, markup, now, client.id)
 
     async def _team_digest(
         self, repos: Repos, replies: Replies, reminder: Reminder, now: datetime
@@ -272,14 +272,17 @@ class Notifier:
         text: str,
         markup: InlineKeyboardMarkup | None,
         now: datetime,
+        client_id: int | None = None,
     ) -> None:
-        """Put the reminder's message in the outbox, held back for quiet hours if it may be."""
+        """Put the reminder's message in the outbox, held back for quiet hours if it may be;
+        `client_id` names the client when a burst is summarised."""
         await replies.send(
             person.id,
             text,
             reply_markup=markup,
             kind=reminder.kind,
             due_at=reminder.due_at,
+            client_id=client_id,
             not_before=release_at(
                 person, now, urgent=reminder.urgent, default_zone=self.settings.default_timezone
             ),

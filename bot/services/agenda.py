@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.accounts import current_workspace
-from bot.storage.records import Client, FollowUp, Invoice, Task, User
+from bot.storage.records import Client, Conversation, FollowUp, Invoice, Task, User
 from bot.storage.repositories import Repos
 
 DIGEST_KIND = "digest"
@@ -42,11 +42,15 @@ class Agenda:
     tasks: list[Task] = field(default_factory=list)
     # Unpaid invoices I watch that fall due in the period or are overdue.
     invoices: list[Invoice] = field(default_factory=list)
+    # Watched chats where a client of mine waits for our reply.
+    owed: list[Conversation] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """Nothing due, nothing overdue and no lead waiting."""
-        return not (self.overdue or self.upcoming or self.leads or self.tasks or self.invoices)
+        return not (
+            self.overdue or self.upcoming or self.leads or self.tasks or self.invoices or self.owed
+        )
 
 
 def day_end(local_day: date, zone: ZoneInfo, days: int = 1) -> datetime:
@@ -99,12 +103,21 @@ async def build_agenda(
         for i in await repos.invoices.open_in(teams)
         if i.user_id == user.id and i.due_at is not None and i.due_at < until
     ][:LIST_LIMIT]
+    owed = await repos.chats.waiting(teams)
     wanted = (
         {fu.client_id for fu in due}
         | {t.client_id for t in tasks if t.client_id}
         | {i.client_id for i in invoices}
+        | {c.client_id for c in owed}
     )
     clients = {c.id: c for c in await repos.clients.many(sorted(wanted))}
+    owners = {w.id: w.owner_id for w, _role in await repos.workspaces.of_user(user.id)}
+    owed = [
+        c
+        for c in owed
+        if c.client_id in clients
+        and (clients[c.client_id].owner_id or owners.get(c.workspace_id)) == user.id
+    ][:LIST_LIMIT]
     return Agenda(
         now=now,
         until=until,
@@ -117,6 +130,7 @@ async def build_agenda(
         more=max(0, total - len(due)),
         tasks=tasks,
         invoices=invoices,
+        owed=owed,
     )
 
 

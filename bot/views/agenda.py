@@ -7,6 +7,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.agenda import Agenda, TeamDay
 from bot.services.tasks import is_overdue
+from bot.views.chats import where
 from bot.views.common import duration, esc, grid, local_time
 from bot.views.followups import FuCb, fu_line
 from bot.views.invoices import invoice_line, short_label
@@ -56,6 +57,18 @@ def agenda_text(agenda: Agenda, title: str, zone: str, lang: str) -> str:
             )
             for invoice in agenda.invoices
         ]
+    if agenda.owed:
+        lines += ["", _("<b>Waiting for your reply</b>")]
+        for conv in agenda.owed:
+            client = agenda.clients.get(conv.client_id)
+            assert conv.waiting_since is not None
+            lines.append(
+                _("💬 “{name}” — {waited} in {where}").format(
+                    name=esc(shorten(client.name if client else "—", NAME)),
+                    waited=duration(agenda.now - conv.waiting_since),
+                    where=where(conv),
+                )
+            )
     if agenda.leads:
         lines += ["", _("<b>Leads waiting for an answer</b>")]
         for lead in agenda.leads:
@@ -115,6 +128,14 @@ def agenda_keyboard(agenda: Agenda, zone: str) -> InlineKeyboardMarkup | None:
             InlineKeyboardButton(
                 text=f"🧾 {short_label(invoice, zone)} {client.name if client else '—'}"[:60],
                 callback_data=LeadCb(action="open", client_id=invoice.client_id).pack(),
+            )
+        )
+    for conv in agenda.owed:
+        client = agenda.clients.get(conv.client_id)
+        buttons.append(
+            InlineKeyboardButton(
+                text=f"💬 {client.name if client else '—'}"[:60],
+                callback_data=LeadCb(action="open", client_id=conv.client_id).pack(),
             )
         )
     for lead in agenda.leads:

@@ -123,7 +123,8 @@ async def test_a_pleasantry_starts_no_clock_but_a_new_question_does(harness: Har
     await say(harness, "Спасибо!", CLIENT_PERSON)
     assert not to(await run_until(harness, datetime(2026, 11, 24, 18, 0, tzinfo=MSK)), ANNA)
     await say(harness, "А когда созвон?", CLIENT_PERSON)
-    [ping] = to(await run_until(harness, datetime(2026, 11, 25, 11, 0, tzinfo=MSK)), ANNA)
+    sent = to(await run_until(harness, datetime(2026, 11, 25, 11, 0, tzinfo=MSK)), ANNA)
+    [ping] = [m for m in sent if "ждёт ответа" in m.text]
     assert "А когда созвон?" in ping.text
 
 
@@ -249,7 +250,8 @@ async def test_business_echoes_and_away_messages_are_nobodys(harness: Harness) -
     later = await run_until(harness, datetime(2026, 11, 24, 16, 0, tzinfo=MSK))
     assert not [m for m in later if "ждёт ответа" in m.text]  # the lead was answered by status
     await harness.feed(business(harness, "И ещё вопрос?", CLIENT_PERSON))
-    [ping] = to(await run_until(harness, datetime(2026, 11, 25, 10, 0, tzinfo=MSK)), ANNA)
+    sent = to(await run_until(harness, datetime(2026, 11, 25, 10, 0, tzinfo=MSK)), ANNA)
+    [ping] = [m for m in sent if "ждёт ответа" in m.text and "Доброе утро" not in m.text]
     assert "личном чате" in ping.text and "t.me/c" not in ping.text
     [off] = to(await connect(harness, enabled=False), ANNA)
     assert "отключён" in off.text
@@ -366,3 +368,20 @@ async def test_link_says_up_front_when_the_bot_cannot_read_the_chat(harness: Har
     }
     [told] = to(await harness.feed(demoted), ANNA)
     assert "больше не админ" in told.text
+
+
+async def test_many_silences_at_once_come_as_one_message_and_sit_in_today(
+    harness: Harness,
+) -> None:
+    names = [f"Клиент{n}" for n in range(7)]
+    await setup(harness, *names)
+    for n, name in enumerate(names):
+        chat = CLIENT_CHAT - n
+        harness.session.members[(chat, ANNA)] = "administrator"
+        await say(harness, f"/link client {name}", ANNA, chat)
+        await say(harness, "Есть вопрос", CLIENT_PERSON, chat)
+    sent = to(await run_until(harness, datetime(2026, 11, 24, 15, 1, tzinfo=MSK)), ANNA)
+    assert len(sent) == 1 and "7 клиентов ждут ответа" in sent[0].text
+    assert all(name in sent[0].text for name in names)
+    [today] = await harness.send("/today")
+    assert "Ждут вашего ответа" in today.text and all(name in today.text for name in names)

@@ -127,6 +127,29 @@ class ChatRepo:
         await self.session.flush()
         return plain(Conversation, row)
 
+    async def waiting(self, workspace_ids: list[int], limit: int = 200) -> list[Conversation]:
+        """Conversations of these teams where we owe a reply, longest waiting first."""
+        rows = await self.session.scalars(
+            select(ConversationRow)
+            .where(
+                ConversationRow.workspace_id.in_(workspace_ids),
+                ConversationRow.waiting_since.is_not(None),
+            )
+            .order_by(ConversationRow.waiting_since)
+            .limit(limit)
+        )
+        return [plain(Conversation, r) for r in rows]
+
+    async def waiting_through(self, connection_id: str) -> list[Conversation]:
+        """The Business connection's conversations where we owe a reply."""
+        rows = await self.session.scalars(
+            select(ConversationRow).where(
+                ConversationRow.connection_id == connection_id,
+                ConversationRow.waiting_since.is_not(None),
+            )
+        )
+        return [plain(Conversation, r) for r in rows]
+
     async def get_conversation(self, conversation_id: int) -> Conversation | None:
         """One conversation by id."""
         row = await self.session.get(ConversationRow, conversation_id)
