@@ -385,3 +385,30 @@ async def test_many_silences_at_once_come_as_one_message_and_sit_in_today(
     assert all(name in sent[0].text for name in names)
     [today] = await harness.send("/today")
     assert "Ждут вашего ответа" in today.text and all(name in today.text for name in names)
+
+
+async def test_a_basic_group_has_no_link_and_a_migrated_one_keeps_its_watch(
+    harness: Harness,
+) -> None:
+    basic = -4242
+    await setup(harness, "Acme")
+    harness.session.members[(basic, ANNA)] = "administrator"
+
+    def basic_message(text: str, user_id: int, chat_id: int = basic, **extra: Any) -> dict:
+        update = in_group(harness, text, user_id, chat_id, **extra)
+        update["message"]["chat"] = {"id": chat_id, "type": "group", "title": "Acme chat"}
+        return update
+
+    await harness.feed(basic_message("/link client Acme", ANNA))
+    await harness.feed(basic_message("Где счёт?", CLIENT_PERSON))
+    sent = to(await run_until(harness, datetime(2026, 11, 24, 15, 1, tzinfo=MSK)), ANNA)
+    [ping] = [m for m in sent if "ждёт ответа" in m.text]
+    assert "«Acme chat»" in ping.text and "t.me/c" not in ping.text
+    # The group becomes a supergroup: Telegram says so in the old chat, then the new id speaks.
+    await harness.feed(basic_message("", ANNA, migrate_to_chat_id=CLIENT_CHAT))
+    await say(harness, "Сейчас пришлю", ANNA)  # the team answers in the new supergroup
+    async with harness.app.db.session() as s:
+        chat = await Repos(s).chats.get(CLIENT_CHAT)
+        conv = await Repos(s).chats.conversation(CLIENT_CHAT)
+    assert chat is not None and chat.kind == "client" and chat.chat_type == "supergroup"
+    assert conv is not None and conv.waiting_since is None
