@@ -8,7 +8,7 @@ from aiogram import F, Router
 from aiogram.types import BusinessConnection, CallbackQuery, Message
 
 from bot.clock import Clock
-from bot.handlers.common import answer
+from bot.handlers.common import answer, group_may_show
 from bot.parsing.leadtext import Contact as ParsedContact
 from bot.parsing.leadtext import LeadText
 from bot.services.accounts import current_workspace
@@ -61,8 +61,10 @@ async def _pressed(
     if conv is None or user is None or member is None or not isinstance(msg, Message):
         await answer(query, reply_not_yours(), show_alert=True)
         return None
-    stamp = str(int(conv.waiting_since.timestamp())) if conv.waiting_since else ""
-    if stamp != data.t:
+    if not await group_may_show(repos, msg, conv.workspace_id):
+        await answer(query, reply_not_yours(), show_alert=True)
+        return None
+    if conv.waiting_since is None or str(int(conv.waiting_since.timestamp())) != data.t:
         await answer(query, reply_answered())
         return None
     return conv, msg, user
@@ -234,7 +236,7 @@ async def on_business_message(
             at,
             message.text or message.caption,
             message.message_id,
-            start=bool(known),
+            start=bool(known) and not client.awaiting_answer,
         )
         if started:
             await _arm(repos, conv.id, workspace.id, manager, settings, now)
@@ -246,7 +248,14 @@ async def on_business_message(
         await team_wrote(repos, conv, client, manager.id, at)
     elif side == CLIENT:
         conv, started = await client_wrote(
-            repos, conv, client, at, message.text or message.caption, message.message_id
+            repos,
+            conv,
+            client,
+            at,
+            message.text or message.caption,
+            message.message_id,
+            # A lead nobody has answered yet has its own clock running: one ping, not two.
+            start=not client.awaiting_answer,
         )
         if started:
             await _arm(repos, conv.id, workspace.id, manager, settings, now)

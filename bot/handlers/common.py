@@ -34,15 +34,41 @@ async def workspace_of(
     return user, found[0], found[1]
 
 
+async def group_may_show(repos: Repos, msg: Message, workspace_id: int) -> bool:
+    """Whether a button pressed in this chat may act and answer there: any private chat; in a
+    group, only the active team chat of the item's own team (never a client's chat)."""
+    if msg.chat.type == "private":
+        return True
+    linked = await repos.chats.get(msg.chat.id)
+    return (
+        linked is not None
+        and linked.active
+        and linked.kind == "team"
+        and linked.workspace_id == workspace_id
+    )
+
+
 async def pressed_client(
-    query: CallbackQuery, client_id: int, user: User | None, repos: Repos
+    query: CallbackQuery,
+    client_id: int,
+    user: User | None,
+    repos: Repos,
+    *,
+    in_groups: bool = False,
 ) -> tuple[Client, Message, User] | None:
     """The client a button is about, if the presser may act on it (checked on every press);
-    otherwise the presser is told so and None comes back."""
+    otherwise the presser is told so and None comes back. A button about a client works in
+    private chats only, unless `in_groups` (then also in its own team's chat)."""
     client = await accessible(repos, user, client_id)
     msg = query.message
     if client is None or user is None or not isinstance(msg, Message):
         await answer(query, _("This client is not in your team."), show_alert=True)
+        return None
+    if msg.chat.type != "private" and not (
+        in_groups and await group_may_show(repos, msg, client.workspace_id)
+    ):
+        # Contacts and notes never reach a group, whatever data a button carries.
+        await answer(query, _("This button works in our private chat."), show_alert=True)
         return None
     return client, msg, user
 
@@ -163,6 +189,8 @@ async def ask_context(
     if chat_id < 0:
         # A command in a team's linked chat works in that team, for its members only.
         linked = await repos.chats.get(chat_id)
+        if linked is not None and not (linked.active and linked.kind == "team"):
+            linked = None  # a client's chat, or one the bot left: nothing is answered there
         member = await repos.workspaces.membership(linked.workspace_id, user.id) if linked else None
         team = await repos.workspaces.get(linked.workspace_id) if linked and member else None
         if team is None or member is None:

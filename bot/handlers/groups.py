@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.enums import ChatMemberStatus
+from aiogram.enums import ChatMemberStatus, ContentType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
@@ -20,6 +20,7 @@ from bot.services.chats import (
     client_wrote,
     manager_of,
     speaker,
+    stop_watching,
     team_wrote,
 )
 from bot.services.clients import name_in_text
@@ -52,7 +53,7 @@ ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.CREATOR}
 
 @router.my_chat_member()
 async def on_my_chat_member(
-    event: ChatMemberUpdated, repos: Repos, replies: Replies, settings: Settings
+    event: ChatMemberUpdated, repos: Repos, replies: Replies, settings: Settings, clock: Clock
 ) -> None:
     """Added: one line on what the bot does here. Removed: the link sleeps, its owner hears."""
     if event.chat.type not in ("group", "supergroup"):
@@ -63,10 +64,18 @@ async def on_my_chat_member(
     if is_in and not was_in:
         if linked is not None:
             await repos.chats.set_active(event.chat.id, True)
+            workspace = await repos.workspaces.get(linked.workspace_id)
+            owner = await repos.users.get(workspace.owner_id) if workspace else None
+            if linked.kind == "team" and owner is not None:
+                # Back in the team's chat: its morning post resumes.
+                await schedule_team_digest(
+                    repos, linked.workspace_id, owner, clock.now(), settings.default_timezone
+                )
         else:
             await replies.send(event.chat.id, added_text())
     elif was_in and not is_in and linked is not None:
         await repos.chats.set_active(event.chat.id, False)
+        await stop_watching(repos, event.chat.id, clock.now(), forget=False)
         await _tell_linkers(repos, replies, linked, unlinked_owner_text(esc(linked.title)))
     elif (
         linked is not None
@@ -141,6 +150,12 @@ async def cmd_link(
             return
         client = named.clients[0]
         workspace = await repos.workspaces.get(client.workspace_id) or workspace
+    if linked is not None and (linked.kind, linked.client_id) != (
+        "client" if client else "team",
+        client.id if client else None,
+    ):
+        # Linked to someone else now: the old client's clocks stop, their conversation ends.
+        await stop_watching(repos, chat_id, clock.now(), forget=True)
     await repos.chats.link(
         chat_id,
         workspace_id=workspace.id,
@@ -174,7 +189,12 @@ TEAM_CHAT_COMMANDS = frozenset({"task"})
 
 @router.message(F.text.startswith("/"))
 async def on_group_command(
-    message: Message, replies: Replies, bot_username: str, repos: Repos
+    message: Message,
+    replies: Replies,
+    bot_username: str,
+    repos: Repos,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     """Any other command in a group: one line that it works in a private chat, with a button;
     in the team's chat, /task goes on to its router."""
@@ -183,8 +203,16 @@ async def on_group_command(
     name, _at, addressee = head[1:].partition("@")
     if addressee and addressee.lower() != bot_username.lower():
         return  # another bot's command
+    linked = await repos.chats.get(message.chat.id)
+    if linked is not None and linked.active and linked.kind == "client":
+        sender = message.from_user.id if message.from_user else None
+        team = {m.user_id for m in await repos.workspaces.members(linked.workspace_id)}
+        if sender not in team:
+            # A client's "/home/site is down?" is a message to us, not a command: it is
+            # watched like any other, and nothing is answered into their chat.
+            await _watch(message, linked, repos, settings, clock)
+            return
     if name.lower() in TEAM_CHAT_COMMANDS:
-        linked = await repos.chats.get(message.chat.id)
         if linked is not None and linked.active and linked.kind == "team":
             raise SkipHandler
     await replies.send(
@@ -201,9 +229,15 @@ async def on_group_message(
 ) -> None:
     """A message in a linked client chat: the client's starts our clock, ours stops it."""
     linked = await repos.chats.get(message.chat.id)
-    if linked is None or not linked.active or linked.kind != "client" or linked.client_id is None:
-        return
-    client = await repos.clients.get(linked.client_id)
+    if linked is not None and linked.active and linked.kind == "client":
+        await _watch(message, linked, repos, settings, clock)
+
+
+async def _watch(
+    message: Message, linked: LinkedChat, repos: Repos, settings: Settings, clock: Clock
+) -> None:
+    """Who spoke in a watched client chat, and what that does to the reply clock."""
+    client = await repos.clients.get(linked.client_id) if linked.client_id else None
     workspace = await repos.workspaces.get(linked.workspace_id)
     if client is None or workspace is None:
         return
@@ -213,7 +247,7 @@ async def on_group_message(
         from_is_bot=bool(message.from_user and message.from_user.is_bot),
         sender_chat_id=message.sender_chat.id if message.sender_chat else None,
         chat_id=message.chat.id,
-        is_service=_is_service(message),
+        is_service=message.content_type not in SPOKEN,
     )
     side = speaker(said, team)
     if side not in (CLIENT, TEAM):
@@ -233,8 +267,16 @@ async def on_group_message(
     if side == TEAM:
         await team_wrote(repos, conv, client, said.from_id, at)
         return
+    text = message.text or message.caption or (message.sticker.emoji if message.sticker else None)
     conv, started = await client_wrote(
-        repos, conv, client, at, message.text or message.caption, message.message_id
+        repos,
+        conv,
+        client,
+        at,
+        text,
+        message.message_id,
+        # A lead nobody has answered yet has its own clock running: one ping, not two.
+        start=not client.awaiting_answer,
     )
     if started:
         manager = await repos.users.get(manager_of(client, workspace))
@@ -251,20 +293,25 @@ async def on_group_message(
             )
 
 
-def _is_service(message: Message) -> bool:
-    """Joins, leaves, pins, title changes: no one is speaking to anyone."""
-    return bool(
-        message.new_chat_members
-        or message.left_chat_member
-        or message.pinned_message
-        or message.new_chat_title
-        or message.new_chat_photo
-        or message.delete_chat_photo
-        or message.group_chat_created
-        or message.supergroup_chat_created
-        or message.forum_topic_created
-        or message.forum_topic_closed
-        or message.forum_topic_reopened
-        or message.video_chat_started
-        or message.video_chat_ended
-    )
+# What people say to each other; every other kind of message (joins, pins, title changes,
+# timers, boosts, topic edits…) is the chat's housekeeping and owes nobody a reply.
+SPOKEN = frozenset(
+    {
+        ContentType.TEXT,
+        ContentType.PHOTO,
+        ContentType.DOCUMENT,
+        ContentType.AUDIO,
+        ContentType.VIDEO,
+        ContentType.VOICE,
+        ContentType.VIDEO_NOTE,
+        ContentType.STICKER,
+        ContentType.ANIMATION,
+        ContentType.CONTACT,
+        ContentType.LOCATION,
+        ContentType.VENUE,
+        ContentType.POLL,
+        ContentType.DICE,
+        ContentType.STORY,
+        ContentType.PAID_MEDIA,
+    }
+)

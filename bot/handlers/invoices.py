@@ -472,6 +472,9 @@ async def _pressed_invoice(
     if invoice is None or client is None or user is None or not isinstance(msg, Message):
         await answer(query, not_in_team(), show_alert=True)
         return None
+    if msg.chat.type != "private":
+        await answer(query, not_in_team(), show_alert=True)
+        return None  # amounts never reach a group, whatever data a button carries
     return invoice, client, msg, user
 
 

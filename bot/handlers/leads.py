@@ -631,7 +631,7 @@ async def on_take_lead(
     clock: Clock,
 ) -> None:
     """✋ on the team chat's morning post: the presser owns the lead now (its pings follow)."""
-    pressed = await pressed_client(query, callback_data.client_id, user, repos)
+    pressed = await pressed_client(query, callback_data.client_id, user, repos, in_groups=True)
     if pressed is None:
         return
     client, _msg, user = pressed

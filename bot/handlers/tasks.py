@@ -14,7 +14,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.handlers.common import Asker, answer, ask_context, continues
+from bot.handlers.common import Asker, answer, ask_context, continues, group_may_show
 from bot.i18n import pick_language, speaking
 from bot.parsing.tasks import split_task
 from bot.services.accounts import CAN_MANAGE
@@ -308,6 +308,9 @@ async def _pressed_task(
     )
     if not allowed or task is None or user is None or not isinstance(msg, Message):
         await answer(query, _("This task is not yours."), show_alert=True)
+        return None
+    if not await group_may_show(repos, msg, task.workspace_id):
+        await answer(query, _("This button works in our private chat."), show_alert=True)
         return None
     client = await repos.clients.get(task.client_id) if task.client_id else None
     return task, client, msg, user
@@ -611,7 +614,7 @@ async def on_take_myself(
         if isinstance(workspace_id, int)
         else None
     )
-    if member is None:
+    if member is None or not await group_may_show(repos, msg, workspace_id):
         await answer(query, _("You are not in this team."), show_alert=True)
         return
     client = await repos.clients.get(draft["client"]) if draft.get("client") else None

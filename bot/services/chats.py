@@ -184,6 +184,16 @@ async def no_reply_needed(repos: Repos, conv: Conversation, at: datetime) -> Con
     )
 
 
+async def stop_watching(repos: Repos, chat_id: int, now: datetime, *, forget: bool) -> None:
+    """The bot can no longer see a group (removed), or it now belongs to someone else
+    (re-linked, `forget`): its clocks stop, since no answer there could stop them."""
+    for conv in await repos.chats.conversations_in(chat_id):
+        if conv.waiting_since is not None:
+            await no_reply_needed(repos, conv, now)
+    if forget:
+        await repos.chats.drop_conversations(chat_id)
+
+
 async def still_owed(repos: Repos, reminder: Reminder) -> tuple[Conversation, Client] | None:
     """The conversation a fired ping is about, if we still owe the same reply (re-checked
     just before sending: an answer meanwhile means no ping)."""

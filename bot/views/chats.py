@@ -23,8 +23,11 @@ class ReplyCb(CallbackData, prefix="cv"):
     t: str = ""  # the waiting-since stamp: a button of an older silence does nothing
 
 
-def where(conv: Conversation) -> str:
-    """Where the client wrote: the group's name, or the private chat."""
+def where(conv: Conversation, manager: User | None = None) -> str:
+    """Where the client wrote: the group's name, or the private chat (the manager's, when
+    someone else reads it)."""
+    if conv.connection_id and manager is not None:
+        return _("the private chat of {who}").format(who=esc(manager.display_name))
     if conv.connection_id:
         return _("your private chat")
     return _("the chat “{title}”").format(title=esc(shorten(conv.title or "—", NAME)))
@@ -59,7 +62,7 @@ def escalation_text(conv: Conversation, client: Client, manager: User | None, no
     return _("🚨 “{name}” has waited {time} for a reply in {where}. Manager: {who}.").format(
         name=esc(shorten(client.name, NAME)),
         time=duration(now - conv.waiting_since),
-        where=where(conv),
+        where=where(conv, manager),
         who=esc(manager.display_name) if manager else "—",
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import BusinessConnectionRow, ChatRow, ConversationRow
@@ -37,7 +37,16 @@ class ChatRepo:
         by: int,
         now: datetime,
     ) -> LinkedChat:
-        """Link a group (again): a new link replaces an old one of the same group."""
+        """Link a group (again): a new link replaces an old one of the same group, and a team
+        has one team chat: linking another unlinks the old one."""
+        if kind == "team":
+            await self.session.execute(
+                delete(ChatRow).where(
+                    ChatRow.workspace_id == workspace_id,
+                    ChatRow.kind == "team",
+                    ChatRow.chat_id != chat_id,
+                )
+            )
         row = await self.session.get(ChatRow, chat_id)
         if row is None:
             row = ChatRow(chat_id=chat_id)
@@ -149,6 +158,23 @@ class ChatRepo:
             )
         )
         return [plain(Conversation, r) for r in rows]
+
+    async def conversations_in(self, chat_id: int) -> list[Conversation]:
+        """Every conversation of one group (its topics too)."""
+        rows = await self.session.scalars(
+            select(ConversationRow).where(
+                ConversationRow.chat_id == chat_id, ConversationRow.connection_id == ""
+            )
+        )
+        return [plain(Conversation, r) for r in rows]
+
+    async def drop_conversations(self, chat_id: int) -> None:
+        """Forget a group's conversations (it is linked to someone else now)."""
+        await self.session.execute(
+            delete(ConversationRow).where(
+                ConversationRow.chat_id == chat_id, ConversationRow.connection_id == ""
+            )
+        )
 
     async def get_conversation(self, conversation_id: int) -> Conversation | None:
         """One conversation by id."""
