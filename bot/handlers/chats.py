@@ -156,7 +156,7 @@ async def on_business_connection(
             await no_reply_needed(repos, conv, clock.now())
     person = await repos.users.get(connection.user.id)
     if person is not None and person.blocked_at is None:
-        await replies.send(saved.user_chat_id, business_text(saved.is_enabled, person is not None))
+        await replies.send(saved.user_chat_id, business_text(saved.is_enabled))
 
 
 @router.business_message()

@@ -202,7 +202,8 @@ async def _create(
     zone = asker.user.timezone or settings.default_timezone
     text = task_card(task, client, asker.user, assignee, zone, asker.lang, now)
     if task.due_at is None:
-        await repos.users.update(asker.user.id, now, awaiting=f"{AWAIT}:{task.id}")
+        if asker.chat_id > 0:  # a typed answer is read in the private chat only
+            await repos.users.update(asker.user.id, now, awaiting=f"{AWAIT}:{task.id}")
         await asker.replies.send(
             asker.chat_id,
             text + "\n\n" + _("By when? Pick or type a deadline, e.g. <code>Thu 15:00</code>."),

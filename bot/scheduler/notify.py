@@ -161,7 +161,11 @@ class Notifier:
         else:
             to = [task.assignee_id, task.author_id]
         if reminder.kind == TASK_DUE:
-            # Overdue is the team's business too: its chat sees what is late and whose it is.
+            # Overdue is the team's business too: its chat sees what is late and whose it is,
+            # on the clock of the team's owner (as its morning post).
+            workspace = await repos.workspaces.get(task.workspace_id)
+            owner = await repos.users.get(workspace.owner_id) if workspace else None
+            team_zone = (owner.timezone if owner else None) or self.settings.default_timezone
             await self._to_team_chat(
                 repos,
                 replies,
@@ -172,7 +176,7 @@ class Notifier:
                     task,
                     client,
                     assignee,
-                    self.settings.default_timezone,
+                    team_zone,
                     self.settings.default_language,
                     now,
                 ),

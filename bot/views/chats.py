@@ -131,7 +131,7 @@ def reply_closed(name: str) -> str:
     return _("OK: “{name}” needs no reply.").format(name=name)
 
 
-def business_text(enabled: bool, known: bool) -> str:
+def business_text(enabled: bool) -> str:
     """What the manager is told when they connect or disconnect Nudge in Telegram Business."""
     if not enabled:
         return _("Telegram Business: disconnected. I stopped watching your private chats.")
