@@ -9,6 +9,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -16,7 +17,16 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e_support import TOKEN, bot_env  # noqa: E402
 from tests.fakeapi import FakeTelegram  # noqa: E402
 
-__all__ = ["ROOT", "TOKEN", "FakeTelegram", "bot_env", "median", "spawn_bot", "stop_bot"]
+__all__ = [
+    "ROOT",
+    "TOKEN",
+    "FakeTelegram",
+    "bot_env",
+    "median",
+    "offline_app",
+    "spawn_bot",
+    "stop_bot",
+]
 
 _RSS_RE = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 
@@ -82,3 +92,26 @@ async def import_floor(runs: int) -> tuple[float, float]:
         m = _RSS_RE.search(err.decode())
         rss.append(int(m.group(1)) / 1024 if m else float("nan"))
     return median(times), median(rss)
+
+
+def offline_app(path: Path, start: Any) -> tuple[Any, Any, Any]:
+    """The real app over a SQLite file at `path`, a fake clock from `start` and Telegram
+    mocked offline: (app, clock, session), ready for `feed_update`."""
+    from bot.app import build_app
+    from bot.clock import FakeClock
+    from bot.settings import Settings
+    from tests.mocked import BOT_TOKEN, mocked_bot
+
+    settings = Settings(
+        _env_file=None,
+        bot_token=BOT_TOKEN,
+        database_url=f"sqlite+aiosqlite:///{path}",
+        default_language="ru",
+        default_timezone="Europe/Moscow",
+        log_level="WARNING",
+    )  # type: ignore[call-arg]
+    clock = FakeClock(start)
+    bot, session = mocked_bot()
+    app = build_app(settings, clock, bot=bot)
+    app.dispatcher["bot_username"] = "nudge_test_bot"
+    return app, clock, session

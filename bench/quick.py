@@ -52,12 +52,9 @@ import aiosqlite
 from aiogram import Bot, Dispatcher, Router
 from aiogram.methods import SendMessage
 from aiogram.types import Message, Update
-from common import median
+from common import median, offline_app
 
-from bot.app import App, build_app
-from bot.clock import FakeClock
-from bot.settings import Settings
-from tests.mocked import BOT_TOKEN, RecordingSession, mocked_bot
+from tests.mocked import RecordingSession, mocked_bot
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday: "до пт" and "до 5.12" are ahead
 MANAGER = 1001
@@ -221,18 +218,8 @@ class Nudge:
 
     def __init__(self, workdir: Path) -> None:
         self.path = workdir / "nudge.sqlite3"
-        settings = Settings(
-            _env_file=None,
-            bot_token=BOT_TOKEN,
-            database_url=f"sqlite+aiosqlite:///{self.path}",
-            default_language="ru",
-            default_timezone="Europe/Moscow",
-            log_level="WARNING",
-        )  # type: ignore[call-arg]
-        self.clock = FakeClock(START)
-        bot, self.session = mocked_bot()
-        self.app: App = build_app(settings, self.clock, bot=bot)
-        self.app.dispatcher["bot_username"] = "nudge_test_bot"
+        self.app, self.clock, self.session = offline_app(self.path, START)
+        bot = self.app.bot
         self.updates = Updates(bot, self.clock.now)
 
     async def send(self, text: str) -> None:

@@ -59,15 +59,11 @@ from typing import Any
 
 from aiogram.methods import SendMessage
 from aiogram.types import Update
-from common import median
+from common import median, offline_app
 from quick import TXN, Sample, Updates, echo_run, pct, sends
 
-from bot.app import App, build_app
-from bot.clock import FakeClock
 from bot.services.chats import REPLY_ESCALATION_KIND, REPLY_KIND
-from bot.settings import Settings
 from bot.storage.repositories import Repos
-from tests.mocked import BOT_TOKEN, RecordingSession, mocked_bot
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tue 13:00 in Moscow: inside working hours
 OWNER = 1001
@@ -97,19 +93,8 @@ class Watched:
 
     def __init__(self, workdir: Path) -> None:
         self.path = workdir / "nudge.sqlite3"
-        settings = Settings(
-            _env_file=None,
-            bot_token=BOT_TOKEN,
-            database_url=f"sqlite+aiosqlite:///{self.path}",
-            default_language="ru",
-            default_timezone="Europe/Moscow",
-            log_level="WARNING",
-        )  # type: ignore[call-arg]
-        self.clock = FakeClock(START)
-        bot, self.session = mocked_bot()
-        self.session: RecordingSession
-        self.app: App = build_app(settings, self.clock, bot=bot)
-        self.app.dispatcher["bot_username"] = "nudge_test_bot"
+        self.app, self.clock, self.session = offline_app(self.path, START)
+        bot = self.app.bot
         self.private = Updates(bot, self.clock.now)
         self._update_ids = itertools.count(1_000_000)
         self._message_ids = itertools.count(1)
