@@ -8,13 +8,24 @@ import unicodedata
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+if TYPE_CHECKING:
+    import numpy as np
+
 K = TypeVar("K")
+
+
+def _numpy() -> Any:
+    """numpy, imported on the first search: start-up does not pay its 10 MB for a bot that
+    has not been asked to find anyone yet."""
+    import numpy
+
+    return numpy
+
 
 # Scoring model (all scores are 0–100):
 #   * exact normalized match of the query with a name (or alias)       -> 100
@@ -112,6 +123,7 @@ class FuzzyIndex(Generic[K]):
 
     def __init__(self, candidates: Iterable[tuple[K, str | Iterable[str]]]) -> None:
         """Normalize every name once and build the word vocabulary and gather matrix."""
+        np = _numpy()
         self._keys: list[K] = []
         self._exact: dict[str, list[int]] = {}  # normalized name -> key positions
         flat_words: list[str] = []
@@ -160,6 +172,7 @@ class FuzzyIndex(Generic[K]):
 
     def _word_scores(self, qword: str) -> np.ndarray:
         """Score one query word against every vocabulary word (plus the zero pad slot)."""
+        np = _numpy()
         scores = np.zeros(len(self._vocab) + 1, dtype=np.float32)
         if not self._vocab:
             return scores
@@ -189,6 +202,7 @@ class FuzzyIndex(Generic[K]):
 
     def _phrase_scores(self, qwords: Sequence[str]) -> np.ndarray:
         """Length-weighted mean over query words of each alias's best matching word."""
+        np = _numpy()
         total = np.zeros(self._matrix.shape[0], dtype=np.float32)
         for qword in qwords:
             per_alias = (self._word_scores(qword)[self._matrix] * self._weights).max(axis=1)
@@ -197,6 +211,7 @@ class FuzzyIndex(Generic[K]):
 
     def _key_scores(self, normalized: str) -> np.ndarray:
         """Best alias score per key position (keys without names stay at 0)."""
+        np = _numpy()
         qwords = normalized.split()
         alias_scores = self._phrase_scores(qwords)
         if len(qwords) > 1:
@@ -212,6 +227,7 @@ class FuzzyIndex(Generic[K]):
         self, query: str, *, limit: int | None = 8, cutoff: float = 70
     ) -> list[tuple[K, float]]:
         """Keys whose names match the query, best first, with 0–100 scores."""
+        np = _numpy()
         normalized = _normalize_cached(query)
         if not normalized:
             # "List all": the caller's order (e.g. most recent first) is the useful one.
