@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -160,16 +161,17 @@ class Alarm:
                     repos = Repos(session)
                     replies = Replies(repos, self.clock)
                     due = await repos.reminders.claim_due(now, self.batch)
-                    for reminder in due:
-                        try:
-                            # A savepoint per row: one reminder that fails to render must not
-                            # roll back (and so hold up) every other one in the batch.
-                            async with session.begin_nested():
+                    await repos.prefetch(due)
+                    try:
+                        # The whole batch in one savepoint: two statements, not two per row.
+                        async with session.begin_nested():
+                            for reminder in due:
                                 await self.fire(repos, replies, reminder, now)
-                        except Exception:
-                            log.exception(
-                                "reminder %s (%s) failed; skipped", reminder.id, reminder.kind
-                            )
+                    except Exception:
+                        # One reminder failed to render: again row by row, each in its own
+                        # savepoint, so it alone is skipped and holds up none of the others.
+                        replies = Replies(repos, self.clock)
+                        await self._one_by_one(session, repos, replies, due, now)
                 if not due and not self._look_again:
                     break
                 total += len(due)
@@ -178,6 +180,22 @@ class Alarm:
             self.fired += total
             log.info("fired %d due reminder(s)", total)
         return total
+
+    async def _one_by_one(
+        self,
+        session: Any,
+        repos: Repos,
+        replies: Replies,
+        due: list[Reminder],
+        now: datetime,
+    ) -> None:
+        """Fire a batch row by row, skipping (and logging) the ones that fail."""
+        for reminder in due:
+            try:
+                async with session.begin_nested():
+                    await self.fire(repos, replies, reminder, now)
+            except Exception:
+                log.exception("reminder %s (%s) failed; skipped", reminder.id, reminder.kind)
 
     async def _housekeeping_job(self) -> None:
         """The periodic job: housekeeping, unless stopping."""

@@ -32,6 +32,8 @@ class ClientRepo:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Contacts read ahead for a batch (see prefetch_contacts), for this unit of work only.
+        self._contacts: dict[int, list[Contact]] = {}
 
     async def create(
         self,
@@ -203,8 +205,22 @@ class ClientRepo:
         )
         return bool(result.rowcount)
 
+    async def prefetch_contacts(self, client_ids: list[int]) -> None:
+        """Read these clients' contacts in one query, for contacts() to answer from."""
+        if not client_ids:
+            return
+        found: dict[int, list[Contact]] = {client_id: [] for client_id in client_ids}
+        rows = await self.session.scalars(
+            select(ContactRow).where(ContactRow.client_id.in_(client_ids)).order_by(ContactRow.id)
+        )
+        for r in rows:
+            found[r.client_id].append(Contact(kind=r.kind, value=r.value))
+        self._contacts.update(found)
+
     async def contacts(self, client_id: int) -> list[Contact]:
         """The client's contacts in the order they were given."""
+        if client_id in self._contacts:
+            return list(self._contacts[client_id])
         rows = await self.session.scalars(
             select(ContactRow).where(ContactRow.client_id == client_id).order_by(ContactRow.id)
         )
@@ -212,6 +228,7 @@ class ClientRepo:
 
     async def add_contact(self, client_id: int, contact: Contact) -> None:
         """Add a way to reach the client (duplicates are ignored)."""
+        self._contacts.pop(client_id, None)
         existing = await self.contacts(client_id)
         if contact not in existing:
             self.session.add(
