@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from bot.storage.records import (
     User,
 )
 from bot.storage.repositories import Repos
-from bot.storage.repositories.clients import STATUSES
+from bot.storage.repositories.clients import STATUSES, ClientRepo
 
 # Edit keywords after the client's name: `/client Иван tz Asia/Almaty`.
 EDIT_WORDS = {
@@ -106,10 +107,32 @@ def parse_edit(rest: str) -> ClientQuery | None:
     return ClientQuery("", field, " ".join(words[1:]).strip())
 
 
+# Search indexes by team set, with the stamp they were built at: a command reads one stamp
+# instead of every client name, and the index is rebuilt only after a change.
+_INDEXES: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], FuzzyIndex[int]]] = OrderedDict()
+MAX_INDEXES = 256
+
+
 async def client_index(repos: Repos, workspace_ids: int | list[int]) -> FuzzyIndex[int]:
     """Every client of these teams under all the names a manager may type: name, aliases,
-    company, its Latin spelling, e-mail and @username (phones are matched by digits apart)."""
+    company, its Latin spelling, e-mail and @username (phones are matched by digits apart).
+    Kept in memory per team set until something it is built from changes."""
     ids = [workspace_ids] if isinstance(workspace_ids, int) else workspace_ids
+    key = tuple(sorted(set(ids)))
+    stamp = (*await repos.clients.search_stamp(list(key)), ClientRepo.search_writes)
+    kept = _INDEXES.get(key)
+    if kept is not None and kept[0] == stamp:
+        _INDEXES.move_to_end(key)
+        return kept[1]
+    index = await _build_index(repos, list(key))
+    _INDEXES[key] = (stamp, index)
+    if len(_INDEXES) > MAX_INDEXES:
+        _INDEXES.popitem(last=False)
+    return index
+
+
+async def _build_index(repos: Repos, ids: list[int]) -> FuzzyIndex[int]:
+    """The index, built from the database."""
     entries = []
     for cid, name, aliases, company, contacts in await repos.clients.search_terms(ids):
         names = [name, *[a for a in aliases.split("\n") if a], *latin_spellings(name)]

@@ -30,6 +30,11 @@ STATUSES = ("lead", "active", "paused", "lost")
 class ClientRepo:
     """Reads and writes `clients`, `contacts` and `touches`."""
 
+    # Bumped by every write that changes what a client is found by (name, aliases, company,
+    # contacts, a new client): a search index built before it is rebuilt. Process-wide, so two
+    # edits within one clock tick are not mistaken for none.
+    search_writes = 0
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         # Contacts read ahead for a batch (see prefetch_contacts), for this unit of work only.
@@ -63,6 +68,7 @@ class ClientRepo:
         )
         self.session.add(row)
         await self.session.flush()
+        ClientRepo.search_writes += 1
         for contact in contacts:
             self.session.add(ContactRow(client_id=row.id, kind=contact.kind, value=contact.value))
         await self.session.flush()
@@ -112,6 +118,25 @@ class ClientRepo:
             .order_by(ClientRow.id)
         )
         return [(r[0], r[1], r[2]) for r in rows]
+
+    async def search_stamp(self, workspace_ids: list[int]) -> tuple[object, ...]:
+        """What changes whenever anything clients are found by changes in these teams (also by
+        another process): their count, newest id and last edit, and their contacts' count."""
+        clients = (
+            await self.session.execute(
+                select(
+                    func.count(ClientRow.id), func.max(ClientRow.id), func.max(ClientRow.updated_at)
+                ).where(ClientRow.workspace_id.in_(workspace_ids))
+            )
+        ).one()
+        contacts = (
+            await self.session.execute(
+                select(func.count(ContactRow.id), func.max(ContactRow.id))
+                .join(ClientRow, ClientRow.id == ContactRow.client_id)
+                .where(ClientRow.workspace_id.in_(workspace_ids))
+            )
+        ).one()
+        return (*clients, *contacts)
 
     async def search_terms(
         self, workspace_ids: list[int]
@@ -168,6 +193,8 @@ class ClientRepo:
 
     async def update(self, client_id: int, now: datetime, **changes: Any) -> Client:
         """Change fields of a client."""
+        if changes.keys() & {"name", "aliases", "company"}:
+            ClientRepo.search_writes += 1
         bad = set(changes) - EDITABLE
         if bad:
             raise ValueError(f"not editable: {sorted(bad)}")
@@ -235,6 +262,7 @@ class ClientRepo:
                 ContactRow(client_id=client_id, kind=contact.kind, value=contact.value)
             )
             await self.session.flush()
+            ClientRepo.search_writes += 1
 
     async def add_touch(
         self,
