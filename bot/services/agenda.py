@@ -193,14 +193,27 @@ def digest_key(user: User | None) -> tuple[object, ...] | None:
 
 
 async def ensure_digests(repos: Repos, now: datetime, default_zone: str) -> int:
-    """Arm a digest for every reachable, set-up user who has none; how many were armed."""
+    """Arm a digest for every reachable, set-up user who has none, in one insert; how many."""
     armed = await repos.reminders.users_with_pending(DIGEST_KIND)
-    count = 0
-    for user in await repos.users.reachable():
-        if user.id not in armed and user.timezone is not None:
-            await schedule_digest(repos, user, now, default_zone)
-            count += 1
-    return count
+    missing = [
+        user
+        for user in await repos.users.reachable()
+        if user.id not in armed and user.timezone is not None and user.current_workspace_id
+    ]
+    await repos.reminders.add_many(
+        [
+            (
+                user.current_workspace_id,
+                DIGEST_KIND,
+                next_digest_at(user, now, default_zone),
+                user.id,
+            )
+            for user in missing
+            if user.current_workspace_id is not None
+        ],
+        now=now,
+    )
+    return len(missing)
 
 
 @dataclass(frozen=True)

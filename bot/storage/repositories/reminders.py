@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ReminderRow
@@ -54,6 +54,30 @@ class ReminderRepo:
         await self.session.flush()
         self.changed = True
         return row.id
+
+    async def add_many(
+        self, items: list[tuple[int, str, datetime, int | None]], *, now: datetime
+    ) -> None:
+        """Schedule many plain items at once: (workspace_id, kind, due_at, user_id) each."""
+        if not items:
+            return
+        await self.session.execute(
+            insert(ReminderRow),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "kind": kind,
+                    "due_at": due_at,
+                    "user_id": user_id,
+                    "state": PENDING,
+                    "urgent": False,
+                    "payload": "{}",
+                    "created_at": now,
+                }
+                for workspace_id, kind, due_at, user_id in items
+            ],
+        )
+        self.changed = True
 
     async def cancel_for_client(self, client_id: int, kinds: tuple[str, ...]) -> int:
         """Cancel the client's pending items of these kinds."""
