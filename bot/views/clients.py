@@ -12,7 +12,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.services.clients import CARD_FOLLOWUPS, STATUSES, ClientEditError, ClientFile
 from bot.services.leads import response_time
 from bot.storage.records import Client, Touch, User
-from bot.views.common import Id, contacts_line, duration, esc, grid, local_time, zone_text
+from bot.views.common import (
+    Id,
+    contacts_line,
+    duration,
+    esc,
+    grid,
+    local_time,
+    shaped,
+    zone_text,
+)
 from bot.views.invoices import dated_invoice_line, payment_line
 from bot.views.leads import LeadCb
 from bot.views.limits import LINE_TEXT, MAX_CHOICES, MAX_TEXT, NAME, chunks, fit, shorten, size
@@ -214,31 +223,31 @@ def client_log_text(
 
 def card_keyboard(client: Client, file: ClientFile | None = None) -> InlineKeyboardMarkup:
     """Buttons on a client card; 📜 and 📝 when there is more to read than the card shows."""
-    kb = InlineKeyboardBuilder()
+
+    def button(text: str, action: str, arg: str = "") -> InlineKeyboardButton:
+        data = LeadCb(action=action, client_id=client.id, arg=arg).pack()
+        return InlineKeyboardButton(text=text, callback_data=data)
+
+    buttons = []
     if client.awaiting_answer:
-        kb.button(
-            text=_("Answered ✅"),
-            callback_data=LeadCb(action="ans", client_id=client.id, arg="card"),
-        )
-    kb.button(text=_("🔔 Follow up"), callback_data=LeadCb(action="fu", client_id=client.id))
-    kb.button(text=_("Status"), callback_data=LeadCb(action="status", client_id=client.id))
-    kb.button(text=_("Time zone"), callback_data=LeadCb(action="ctz", client_id=client.id))
-    kb.button(
-        text=_("Pass to a colleague"), callback_data=LeadCb(action="pass", client_id=client.id)
-    )
+        buttons.append(button(_("Answered ✅"), "ans", "card"))
+    buttons += [
+        button(_("🔔 Follow up"), "fu"),
+        button(_("Status"), "status"),
+        button(_("Time zone"), "ctz"),
+        button(_("Pass to a colleague"), "pass"),
+    ]
     extra = 0
     if file is not None and file.touch_total - file.note_total > 0:
-        kb.button(text=_("📜 History"), callback_data=LeadCb(action="log", client_id=client.id))
+        buttons.append(button(_("📜 History"), "log"))
         extra += 1
     if file is not None and (file.note_total or client.note):
-        kb.button(text=_("📝 Notes"), callback_data=LeadCb(action="notes", client_id=client.id))
+        buttons.append(button(_("📝 Notes"), "notes"))
         extra += 1
-    waiting = client.awaiting_answer
-    rows = [1, 1, 2, 1] if waiting else [1, 2, 1]
+    rows = [1, 1, 2, 1] if client.awaiting_answer else [1, 2, 1]
     if extra:
         rows.append(extra)
-    kb.adjust(*rows)
-    return kb.as_markup()
+    return shaped(buttons, *rows)
 
 
 def edit_error(exc: ClientEditError) -> str:

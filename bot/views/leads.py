@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.storage.records import Client, Contact, User
-from bot.views.common import Id, contacts_line, duration, esc, local_time
+from bot.views.common import Id, contacts_line, duration, esc, local_time, shaped
 from bot.views.limits import MAX_CHOICES, shorten
 
 CALL_IN_MINUTES = (15, 30, 60, 120)
@@ -70,21 +71,22 @@ def lead_card(
 def lead_keyboard(client: Client) -> InlineKeyboardMarkup:
     """Ответил ✅ · Позвоню через… · Передать коллеге, and 📝 when the request is too long for
     the card."""
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Answered ✅"), callback_data=LeadCb(action="ans", client_id=client.id))
-    kb.button(text=_("Call in…"), callback_data=LeadCb(action="call", client_id=client.id))
-    kb.button(
-        text=_("Pass to a colleague"), callback_data=LeadCb(action="pass", client_id=client.id)
-    )
+    buttons = [
+        _button(_("Answered ✅"), LeadCb(action="ans", client_id=client.id)),
+        _button(_("Call in…"), LeadCb(action="call", client_id=client.id)),
+        _button(_("Pass to a colleague"), LeadCb(action="pass", client_id=client.id)),
+    ]
     if len(client.note.strip()) > LEAD_NOTE:
-        kb.button(
-            text=_("📝 The whole request"),
-            callback_data=LeadCb(action="notes", client_id=client.id),
+        buttons.append(
+            _button(_("📝 The whole request"), LeadCb(action="notes", client_id=client.id))
         )
-        kb.adjust(2, 1, 1)
-    else:
-        kb.adjust(2, 1)
-    return kb.as_markup()
+        return shaped(buttons, 2, 1, 1)
+    return shaped(buttons, 2, 1)
+
+
+def _button(text: str, data: LeadCb) -> InlineKeyboardButton:
+    """One button carrying a LeadCb."""
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def call_in_keyboard(client_id: int) -> InlineKeyboardMarkup:
