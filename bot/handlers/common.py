@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,11 +16,11 @@ from bot.clock import Clock
 from bot.services.accounts import CAN_MANAGE, current_workspace
 from bot.services.clients import accessible, client_file, name_in_text, new_client_name
 from bot.settings import Settings
-from bot.storage.records import Client, User, Workspace
+from bot.storage.records import Client, LinkedChat, User, Workspace
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
 from bot.views.clients import card_keyboard, client_card, client_picker
-from bot.views.common import esc, team_label
+from bot.views.common import esc, id_arg, team_label
 
 
 async def workspace_of(
@@ -39,13 +40,14 @@ async def group_may_show(repos: Repos, msg: Message, workspace_id: int) -> bool:
     group, only the active team chat of the item's own team (never a client's chat)."""
     if msg.chat.type == "private":
         return True
-    linked = await repos.chats.get(msg.chat.id)
-    return (
-        linked is not None
-        and linked.active
-        and linked.kind == "team"
-        and linked.workspace_id == workspace_id
-    )
+    linked = await linked_team_chat(repos, msg.chat.id)
+    return linked is not None and linked.workspace_id == workspace_id
+
+
+async def linked_team_chat(repos: Repos, chat_id: int) -> LinkedChat | None:
+    """The group's link if it is an active team chat; None for any other chat."""
+    linked = await repos.chats.get(chat_id)
+    return linked if linked is not None and linked.active and linked.kind == "team" else None
 
 
 async def pressed_client(
@@ -133,6 +135,28 @@ class Asker:
     sent_at: datetime
 
 
+Awaited = Callable[[Message, "User | None"], Awaitable["bool | dict[str, Any]"]]
+
+
+def awaited(*kinds: str) -> Awaited:
+    """A filter for private text answering a question the bot asked (`users.awaiting` is
+    `<kind>:<id>` with one of `kinds`): it hands the handler `asked` (the kind) and `ref` (the
+    id). A command is never an answer."""
+
+    async def check(message: Message, user: User | None) -> bool | dict[str, Any]:
+        if message.chat.type != "private" or user is None or not user.awaiting:
+            return False
+        if message.text is None or message.text.startswith("/"):
+            return False
+        kind, _sep, ref = user.awaiting.partition(":")
+        ref_id = id_arg(ref)
+        if kind not in kinds or ref_id is None:
+            return False
+        return {"asked": kind, "ref": ref_id}
+
+    return check
+
+
 # Telegram stamps messages to the second; only a gap beyond this means the bot was late.
 LATE_HANDLING = timedelta(seconds=30)
 
@@ -188,9 +212,8 @@ async def ask_context(
     user, workspace, role = asking
     if chat_id < 0:
         # A command in a team's linked chat works in that team, for its members only.
-        linked = await repos.chats.get(chat_id)
-        if linked is not None and not (linked.active and linked.kind == "team"):
-            linked = None  # a client's chat, or one the bot left: nothing is answered there
+        # Never in a client's chat, or one the bot left: nothing is answered there.
+        linked = await linked_team_chat(repos, chat_id)
         member = await repos.workspaces.membership(linked.workspace_id, user.id) if linked else None
         team = await repos.workspaces.get(linked.workspace_id) if linked and member else None
         if team is None or member is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -16,6 +15,7 @@ from bot.handlers.common import (
     Asker,
     answer,
     ask_context,
+    awaited,
     continues,
     named_client,
     pressed_client,
@@ -485,18 +485,7 @@ async def on_reply_to_reminder(
     )
 
 
-async def _awaited(message: Message, user: User | None) -> bool | dict[str, Any]:
-    """Text answering a follow-up question the bot asked (when? / what's next?)."""
-    if user is None or not user.awaiting or message.text is None or message.text.startswith("/"):
-        return False
-    kind, _sep, ref = user.awaiting.partition(":")
-    ref_id = id_arg(ref)
-    if kind not in ("fuwhen", "fuat", "next") or ref_id is None:
-        return False
-    return {"asked": kind, "ref": ref_id}
-
-
-@router.message(F.chat.type == "private", _awaited)
+@router.message(awaited("fuwhen", "fuat", "next"))
 async def on_awaited_text(
     message: Message,
     asked: str,

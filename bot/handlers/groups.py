@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.clock import Clock
-from bot.handlers.common import team_name
+from bot.handlers.common import linked_team_chat, team_name
 from bot.services.accounts import current_workspace
 from bot.services.agenda import schedule_team_digest
 from bot.services.chats import (
@@ -212,9 +212,8 @@ async def on_group_command(
             # watched like any other, and nothing is answered into their chat.
             await _watch(message, linked, repos, settings, clock)
             return
-    if name.lower() in TEAM_CHAT_COMMANDS:
-        if linked is not None and linked.active and linked.kind == "team":
-            raise SkipHandler
+    if name.lower() in TEAM_CHAT_COMMANDS and await linked_team_chat(repos, message.chat.id):
+        raise SkipHandler
     await replies.send(
         message.chat.id,
         private_only_text(),

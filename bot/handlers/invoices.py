@@ -19,6 +19,7 @@ from bot.handlers.common import (
     Asker,
     answer,
     ask_context,
+    awaited,
     continues,
     managed_workspace,
     named_client,
@@ -663,18 +664,7 @@ async def on_over_button(
 # --- typed answers ---------------------------------------------------------------------------
 
 
-async def _awaited(message: Message, user: User | None) -> bool | dict[str, Any]:
-    """Text answering "how much did they pay?" or "by when?" about an invoice."""
-    if user is None or not user.awaiting or message.text is None or message.text.startswith("/"):
-        return False
-    kind, _sep, ref = user.awaiting.partition(":")
-    ref_id = id_arg(ref)
-    if kind not in (ASK_PART, ASK_MOVE) or ref_id is None:
-        return False
-    return {"asked": kind, "ref": ref_id}
-
-
-@router.message(_awaited)
+@router.message(awaited(ASK_PART, ASK_MOVE))
 async def on_awaited_text(
     message: Message,
     asked: str,

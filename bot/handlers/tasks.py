@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -14,7 +13,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
-from bot.handlers.common import Asker, answer, ask_context, continues, group_may_show
+from bot.handlers.common import Asker, answer, ask_context, awaited, continues, group_may_show
 from bot.i18n import pick_language, speaking
 from bot.parsing.tasks import split_task
 from bot.services.accounts import CAN_MANAGE
@@ -642,21 +641,10 @@ async def on_take_myself(
     await answer(query)
 
 
-def _awaited(message: Message, user: User | None) -> bool | dict[str, Any]:
-    """Text answering "by when?" for a task."""
-    if user is None or not user.awaiting or message.text is None or message.text.startswith("/"):
-        return False
-    kind, _sep, ref = user.awaiting.partition(":")
-    task_id = id_arg(ref)
-    if kind != AWAIT or task_id is None:
-        return False
-    return {"task_id": task_id}
-
-
-@router.message(F.chat.type == "private", _awaited)
+@router.message(awaited(AWAIT))
 async def on_deadline_text(
     message: Message,
-    task_id: int,
+    ref: int,
     user: User,
     repos: Repos,
     replies: Replies,
@@ -667,7 +655,7 @@ async def on_deadline_text(
     """A typed deadline for a task that has none, or a new one for a task being moved."""
     assert message.text is not None
     now, text = clock.now(), message.text.strip()
-    task = await repos.tasks.get(task_id)
+    task = await repos.tasks.get(ref)
     member = await repos.workspaces.membership(task.workspace_id, user.id) if task else None
     if task is None or member is None or task.state != "open":
         await repos.users.update(user.id, now, awaiting=None)

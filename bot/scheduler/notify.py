@@ -257,15 +257,13 @@ class Notifier:
         if day.empty:
             return
         lang = self.settings.default_language
-        with speaking(self.i18n, lang):
-            text, markup = team_day_text(day, zone, lang), team_day_keyboard(day)
-        await replies.send(
-            chat.chat_id,
-            text,
-            reply_markup=markup,
-            kind=reminder.kind,
-            due_at=reminder.due_at,
-            reminder_id=reminder.id,
+        await self._to_team_chat(
+            repos,
+            replies,
+            reminder,
+            workspace.id,
+            lambda: team_day_text(day, zone, lang),
+            lambda: team_day_keyboard(day),
         )
 
     async def _queue(

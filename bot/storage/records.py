@@ -214,11 +214,6 @@ class Task:
     done_at: datetime | None
     created_at: datetime
 
-    @property
-    def is_open(self) -> bool:
-        """Not done and not cancelled."""
-        return self.state == "open"
-
 
 @dataclass(frozen=True)
 class Invoice:
