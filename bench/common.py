@@ -94,7 +94,7 @@ async def import_floor(runs: int) -> tuple[float, float]:
     return median(times), median(rss)
 
 
-def offline_app(path: Path, start: Any) -> tuple[Any, Any, Any]:
+def offline_app(path: Path, start: Any, **settings_overrides: Any) -> tuple[Any, Any, Any]:
     """The real app over a SQLite file at `path`, a fake clock from `start` and Telegram
     mocked offline: (app, clock, session), ready for `feed_update`."""
     from bot.app import build_app
@@ -109,6 +109,7 @@ def offline_app(path: Path, start: Any) -> tuple[Any, Any, Any]:
         default_language="ru",
         default_timezone="Europe/Moscow",
         log_level="WARNING",
+        **settings_overrides,
     )  # type: ignore[call-arg]
     clock = FakeClock(start)
     bot, session = mocked_bot()

@@ -31,6 +31,7 @@ from bot.storage.db import Database, DatabaseError
 from bot.storage.repositories import Repos
 from bot.telegram.middlewares import UnitOfWorkMiddleware
 from bot.telegram.polling import Poller, TokenRejectedError
+from bot.telegram.responses import keep_response_types
 from bot.views.help import commands
 from bot.views.limits import MAX_TEXT, chunks, size
 from bot.web import WebDeps, start_web
@@ -123,6 +124,7 @@ def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = 
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     bot = bot or make_bot(settings)
+    keep_response_types()
     i18n = make_i18n(settings.default_language)
     limiter = RateLimiter(clock, global_rate=settings.delivery_rate_per_second)
     delivery = Delivery(

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage import inline_sqlite
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -71,14 +73,20 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # A SQLite file is driven inline on the event loop (see inline_sqlite for why it is
+        # safe and what it saves); other databases use their own async driver.
+        options: dict[str, Any] = {}
+        file = self.sqlite_file()
+        if file is not None:
+            options["async_creator"] = inline_sqlite.creator(str(file))
         try:
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, **options)
         except Exception as exc:  # bad URL or missing driver
             raise DatabaseError(f"DATABASE_URL is not usable: {type(exc).__name__}: {exc}") from exc
         # Read-only passes (what is due next?) use their own engine whose transactions do not
         # take the write lock: in WAL they never wait for, nor hold up, a writer.
         self.read_engine: AsyncEngine = (
-            create_async_engine(url, echo=echo) if self.is_sqlite else self.engine
+            create_async_engine(url, echo=echo, **options) if self.is_sqlite else self.engine
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,4 +1,4 @@
-"""Update middlewares: one transaction per update, skipping updates already handled."""
+"""Update middlewares: one transaction per update or per batch; handled updates are skipped."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.accounts import register
@@ -49,6 +50,16 @@ def _is_command(update: Update) -> bool:
     return bool(text and text.startswith("/"))
 
 
+class Batch:
+    """Several updates handled in one transaction (one getUpdates answer): the session they
+    share, and what to wake once it has committed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.poke = False
+        self.arm = False
+
+
 class UnitOfWorkMiddleware(BaseMiddleware):
     """Runs the handler in one transaction with the record of its update_id and its replies."""
 
@@ -78,41 +89,58 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     ) -> Any:
         """Skip a redelivered update; otherwise handle it and commit everything at once."""
         assert isinstance(event, Update)
+        batch: Batch | None = data.get("batch")
+        if batch is not None:
+            # The poller's transaction: it commits, then wakes delivery and the alarm.
+            result, repos, replies = await self._handle(handler, event, data, batch.session)
+            batch.poke = batch.poke or bool(replies is not None and replies.queued)
+            batch.arm = batch.arm or bool(repos.reminders.changed)
+            return result
         async with self.db.session() as session:
-            repos = Repos(session)
-            if await repos.updates.is_processed(event.update_id):
-                log.info("update %s was handled before; skipped", event.update_id)
-                return UNHANDLED
-            replies = self.replies_factory(repos, self.clock)
-            data["repos"] = repos
-            data["replies"] = replies
-            tg_user = data.get("event_from_user")
-            if tg_user is not None and not tg_user.is_bot:
-                if _is_private(event):
-                    user, created = await register(
-                        repos,
-                        tg_user.id,
-                        first_name=tg_user.first_name,
-                        username=tg_user.username,
-                        tg_language=tg_user.language_code,
-                        now=self.clock.now(),
-                    )
-                    data["user_created"] = created
-                else:
-                    user = await repos.users.get(tg_user.id)
-                if user is not None and user.awaiting and _is_command(event):
-                    # A new command abandons the question the bot asked last: the text typed
-                    # after it must not be read as that old answer.
-                    user = await repos.users.update(user.id, self.clock.now(), awaiting=None)
-                data["user"] = user
-            result = await handler(event, data)
-            await self._follow_settings(repos, data.get("user"))
-            await repos.updates.mark_processed(event.update_id, self.clock.now())
-        if replies.queued:
+            result, repos, replies = await self._handle(handler, event, data, session)
+        if replies is not None and replies.queued:
             self.delivery.poke()
         if repos.reminders.changed:
             await self.alarm.arm()
         return result
+
+    async def _handle(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: Update,
+        data: dict[str, Any],
+        session: AsyncSession,
+    ) -> tuple[Any, Repos, Replies | None]:
+        """Claim the update, know its user, run the handler; (result, repos, replies)."""
+        repos = Repos(session)
+        if not await repos.updates.claim(event.update_id, self.clock.now()):
+            log.info("update %s was handled before; skipped", event.update_id)
+            return UNHANDLED, repos, None
+        replies = self.replies_factory(repos, self.clock)
+        data["repos"] = repos
+        data["replies"] = replies
+        tg_user = data.get("event_from_user")
+        if tg_user is not None and not tg_user.is_bot:
+            if _is_private(event):
+                user, created = await register(
+                    repos,
+                    tg_user.id,
+                    first_name=tg_user.first_name,
+                    username=tg_user.username,
+                    tg_language=tg_user.language_code,
+                    now=self.clock.now(),
+                )
+                data["user_created"] = created
+            else:
+                user = await repos.users.get(tg_user.id)
+            if user is not None and user.awaiting and _is_command(event):
+                # A new command abandons the question the bot asked last: the text typed
+                # after it must not be read as that old answer.
+                user = await repos.users.update(user.id, self.clock.now(), awaiting=None)
+            data["user"] = user
+        result = await handler(event, data)
+        await self._follow_settings(repos, data.get("user"))
+        return result, repos, replies
 
     async def _follow_settings(self, repos: Repos, before: Any) -> None:
         """Re-arm the morning digest when the handler changed what its time depends on."""

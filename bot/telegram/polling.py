@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
+from bot.telegram.middlewares import Batch
 from bot.telegram.outbox import Replies
 
 log = logging.getLogger("nudge.polling")
@@ -35,6 +36,11 @@ CONFLICT_RETRY_SECONDS = 5.0
 # Two processes on one token take turns getting updates, so good polls come between the 409s:
 # only a conflict after this long without one is news worth another log line.
 CONFLICT_QUIET_SECONDS = 600.0
+# Updates of one getUpdates answer share a transaction, up to this many or this long: one
+# commit instead of one per update, while the write lock (which delivery and the alarm need
+# too) and the wait for the first answer in the batch stay short.
+BATCH_UPDATES = 50
+BATCH_SECONDS = 0.2
 
 
 class TokenRejectedError(Exception):
@@ -42,7 +48,8 @@ class TokenRejectedError(Exception):
 
 
 class Poller:
-    """Fetches updates and feeds them one by one; the next offset is sent only after success."""
+    """Fetches updates and feeds them in batches, each in one transaction; the next offset is
+    sent only after the batch has committed."""
 
     def __init__(
         self,
@@ -66,6 +73,8 @@ class Poller:
         self.conflict_retry = CONFLICT_RETRY_SECONDS
         self.conflict_quiet = CONFLICT_QUIET_SECONDS
         self._last_conflict: float | None = None
+        self.batch_updates = BATCH_UPDATES
+        self.batch_seconds = BATCH_SECONDS
 
     def stop(self) -> None:
         """Stop asking for updates; the update being handled is finished first."""
@@ -110,10 +119,11 @@ class Poller:
             failures = 0
             self.last_ok = time.monotonic()
             self.polls += 1
-            for update in updates:
-                await self._handle(update)
-                # Only now may Telegram forget it: the next getUpdates carries this offset.
-                self.offset = update.update_id + 1
+            done = 0
+            while done < len(updates):
+                done += await self._handle_batch(updates[done : done + self.batch_updates])
+                # Only now may Telegram forget them: the next getUpdates carries this offset.
+                self.offset = updates[done - 1].update_id + 1
                 if self._stopping.is_set():
                     return
 
@@ -145,6 +155,39 @@ class Poller:
         """Sleep, but wake at once when stopping."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _handle_batch(self, updates: Sequence[Update]) -> int:
+        """Handle the first of `updates` in one transaction; return how many were handled.
+
+        If any update of the batch fails, nothing of the batch is committed, and its updates
+        are handled again one transaction each, where a bug is retried and given up alone."""
+        if len(updates) == 1:
+            await self._handle(updates[0])
+            return 1
+        fed = 0
+        started = time.monotonic()
+        try:
+            async with self.db.session() as session:
+                batch = Batch(session)
+                for update in updates:
+                    fed += 1
+                    await self.dispatcher.feed_update(self.bot, update, batch=batch)
+                    if self._stopping.is_set() or time.monotonic() - started > self.batch_seconds:
+                        break
+        except Exception as exc:
+            log.warning(
+                "a batch of %d updates was rolled back (%s); handling them one at a time",
+                fed,
+                type(exc).__name__,
+            )
+            for update in updates[:fed]:
+                await self._handle(update)
+            return fed
+        if batch.poke:
+            self.dispatcher.workflow_data["delivery"].poke()
+        if batch.arm:
+            await self.dispatcher.workflow_data["alarm"].arm()
+        return fed
 
     async def _handle(self, update: Update) -> None:
         """Feed one update; retry on storage trouble, give up politely on a repeated bug."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import BusinessConnectionRow, ChatRow, ConversationRow
 from bot.storage.records import BusinessConnection, Conversation, LinkedChat, plain
+from bot.storage.repositories.identity import keep
 
 
 class ChatRepo:
@@ -22,7 +23,7 @@ class ChatRepo:
 
     async def get(self, chat_id: int) -> LinkedChat | None:
         """The link of one group, if it has one."""
-        row = await self.session.get(ChatRow, chat_id)
+        row = keep(self.session, await self.session.get(ChatRow, chat_id))
         return plain(LinkedChat, row) if row is not None else None
 
     async def link(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ClientRow, ContactRow, TouchRow
 from bot.storage.records import Client, Contact, Touch, plain
+from bot.storage.repositories.identity import keep
 
 EDITABLE = {
     "name",
@@ -76,7 +77,7 @@ class ClientRepo:
 
     async def get(self, client_id: int) -> Client | None:
         """The client, or None."""
-        row = await self.session.get(ClientRow, client_id)
+        row = keep(self.session, await self.session.get(ClientRow, client_id))
         return None if row is None else plain(Client, row)
 
     async def many(self, client_ids: list[int]) -> list[Client]:
@@ -123,20 +124,20 @@ class ClientRepo:
         """What changes whenever anything clients are found by changes in these teams (also by
         another process): their count, newest id and last edit, and their contacts' count."""
         clients = (
-            await self.session.execute(
-                select(
-                    func.count(ClientRow.id), func.max(ClientRow.id), func.max(ClientRow.updated_at)
-                ).where(ClientRow.workspace_id.in_(workspace_ids))
-            )
-        ).one()
+            select(func.count(ClientRow.id), func.max(ClientRow.id), func.max(ClientRow.updated_at))
+            .where(ClientRow.workspace_id.in_(workspace_ids))
+            .subquery()
+        )
         contacts = (
-            await self.session.execute(
-                select(func.count(ContactRow.id), func.max(ContactRow.id))
-                .join(ClientRow, ClientRow.id == ContactRow.client_id)
-                .where(ClientRow.workspace_id.in_(workspace_ids))
-            )
-        ).one()
-        return (*clients, *contacts)
+            select(func.count(ContactRow.id), func.max(ContactRow.id))
+            .join(ClientRow, ClientRow.id == ContactRow.client_id)
+            .where(ClientRow.workspace_id.in_(workspace_ids))
+            .subquery()
+        )
+        # One statement: it runs before every command that names a client.
+        # Each side is one row: the join is the pair, not a product.
+        both = select(clients, contacts).join_from(clients, contacts, true())
+        return tuple((await self.session.execute(both)).one())
 
     async def search_terms(
         self, workspace_ids: list[int]

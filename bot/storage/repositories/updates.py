@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ProcessedUpdateRow
@@ -22,6 +23,22 @@ class UpdateRepo:
             select(ProcessedUpdateRow.update_id).where(ProcessedUpdateRow.update_id == update_id)
         )
         return found is not None
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Record the update as handled in this transaction; False if it already was.
+
+        One statement instead of a look-up and an insert: if the handler fails, the
+        transaction's rollback takes the record with it."""
+        insert = sqlite_insert
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Imported only there: the PostgreSQL dialect costs a SQLite install memory.
+            from sqlalchemy.dialects.postgresql import insert
+        result = await self.session.execute(
+            insert(ProcessedUpdateRow)
+            .values(update_id=update_id, handled_at=now)
+            .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.update_id])
+        )
+        return bool(result.rowcount)
 
     async def mark_processed(self, update_id: int, now: datetime) -> None:
         """Record the update in the handler's own transaction."""

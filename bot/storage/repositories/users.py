@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import UserRow
 from bot.storage.records import User, plain
+from bot.storage.repositories.identity import keep
 
 EDITABLE = {
     "language",
@@ -35,7 +36,7 @@ class UserRepo:
 
     async def get(self, user_id: int) -> User | None:
         """The user, or None if they never wrote to the bot."""
-        row = await self.session.get(UserRow, user_id)
+        row = keep(self.session, await self.session.get(UserRow, user_id))
         return None if row is None else plain(User, row)
 
     async def seen(
@@ -48,7 +49,7 @@ class UserRepo:
         now: datetime,
     ) -> tuple[User, bool]:
         """Create the user on first contact or refresh their Telegram profile; (user, created)."""
-        row = await self.session.get(UserRow, user_id)
+        row = keep(self.session, await self.session.get(UserRow, user_id))
         created = row is None
         if row is None:
             row = UserRow(
@@ -59,7 +60,7 @@ class UserRepo:
                 created_at=now,
                 updated_at=now,
             )
-            self.session.add(row)
+            self.session.add(keep(self.session, row))
             await self.session.flush()
         elif (row.first_name, row.username, row.tg_language) != (
             first_name[:256],

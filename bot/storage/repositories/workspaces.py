@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import MembershipRow, WorkspaceRow
 from bot.storage.records import Membership, Workspace, plain
+from bot.storage.repositories.identity import keep
 
 # In order of rank; "member" is kept for rows written before roles had meaning.
 ROLES = ("owner", "admin", "manager", "member")
@@ -51,7 +52,7 @@ class WorkspaceRepo:
 
     async def get(self, workspace_id: int) -> Workspace | None:
         """The workspace, or None."""
-        row = await self.session.get(WorkspaceRow, workspace_id)
+        row = keep(self.session, await self.session.get(WorkspaceRow, workspace_id))
         return None if row is None else plain(Workspace, row)
 
     async def by_invite(self, code: str) -> Workspace | None:
@@ -156,7 +157,7 @@ class WorkspaceRepo:
 
     async def membership(self, workspace_id: int, user_id: int) -> Membership | None:
         """The user's role in the workspace, or None if they are not a member."""
-        row = await self.session.get(MembershipRow, (workspace_id, user_id))
+        row = keep(self.session, await self.session.get(MembershipRow, (workspace_id, user_id)))
         return None if row is None else plain(Membership, row)
 
     async def members(self, workspace_id: int) -> list[Membership]:
