@@ -66,7 +66,7 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday: "до пт" and 
 MANAGER = 1001
 CLIENTS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli")
 # The app's PRAGMAs (bot/storage/db.py, _sqlite_pragmas).
-APP_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000")
+APP_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=2000")
 TXN = "aiosqlite directly (no SQLAlchemy): BEGIN IMMEDIATE, INSERT, COMMIT; WAL, synchronous=NORMAL"
 
 # (command type, wall seconds, CPU seconds of this process, wall seconds of the delivery part)

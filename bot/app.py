@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -16,7 +17,6 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError, Telegr
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.handlers import build_router
@@ -34,7 +34,9 @@ from bot.telegram.polling import Poller, TokenRejectedError
 from bot.telegram.responses import keep_response_types
 from bot.views.help import commands
 from bot.views.limits import MAX_TEXT, chunks, size
-from bot.web import WebDeps, start_web
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("nudge")
 
@@ -201,6 +203,9 @@ async def _start(app: App) -> None:
         await ensure_digests(Repos(session), app.clock.now(), app.settings.default_timezone)
     await app.alarm.arm()
     if app.settings.intake_port is not None:
+        # aiohttp's server side (~1.5 MB) is loaded only when lead intake is switched on.
+        from bot.web import WebDeps, start_web
+
         deps = WebDeps(
             app.db, app.clock, app.settings, app.i18n, app.delivery, app.alarm, app.poller
         )

@@ -10,9 +10,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-
 if TYPE_CHECKING:
     import numpy as np
 
@@ -178,6 +175,10 @@ class FuzzyIndex(Generic[K]):
             return scores
         vocab_scores = scores[:-1]
         qlen = len(qword)
+        # rapidfuzz (~2.5 MB) loads on the first search, as numpy does: a restart needs neither.
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
+
         # Distances above 2 are never allowed, so let rapidfuzz stop early at 3.
         distances = process.cdist(
             [qword], self._vocab, scorer=OSA.distance, score_cutoff=2, dtype=np.int32, workers=1

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from functools import cache
 
 from babel.numbers import list_currencies
 
@@ -40,7 +41,13 @@ _MAX_WHOLE_DIGITS = 13
 # The largest multiplier is 10^12: more significant decimals than 12 + 2 leave a fraction of a cent.
 _MAX_FRACTION_DIGITS = 14
 
-_ISO = frozenset(list_currencies())
+
+@cache
+def _iso_codes() -> frozenset[str]:
+    """ISO 4217 codes Babel knows, read on first use: its global data costs ~2.5 MB of RAM."""
+    return frozenset(list_currencies())
+
+
 # ISO codes that are also words people type in lower case: a currency only as "ALL", "TOP"...
 _WORDLIKE = frozenset(
     "ALL ARM BAD BAM BAN BOB BOP BRR CAD CHE COP CUP DOP EEK ESP GEL LSL LUL MAD MOP NIC PEN "
@@ -142,7 +149,7 @@ class _Reading:
 def _iso(code: str) -> str | None:
     """The ISO code typed, if Babel knows it and its case does not make it a word."""
     upper = code.upper()
-    if upper not in _ISO or (upper in _WORDLIKE and code != upper):
+    if upper not in _iso_codes() or (upper in _WORDLIKE and code != upper):
         return None
     return upper
 

@@ -22,9 +22,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
-
+# phonenumbers (~1 MB) is imported inside the functions that call it: the bot loads it when it
+# first reads a lead's text or shows a phone, not on every start.
 DEFAULT_REGION = "RU"
 
 # A run of digits with phone separators; validated and trimmed token by token afterwards.
@@ -43,11 +42,12 @@ _MAX_DIGITS = 16
 _MIN_DIGITS = 7
 # Library calls per text; each costs ~15 µs, so a text of numbers stays within a few ms.
 _MAX_CHECKS = 100
-_MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def region_code(region: str | None) -> str:
     """An upper-case region the library knows, else DEFAULT_REGION."""
+    import phonenumbers  # lazy, see above
+
     code = (region or "").upper()
     return code if code in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
 
@@ -55,6 +55,8 @@ def region_code(region: str | None) -> str:
 @lru_cache(maxsize=64)
 def _national_lengths(region: str) -> frozenset[int]:
     """Digit counts a number typed without "+" can have in the region."""
+    from phonenumbers import PhoneMetadata  # lazy, see above
+
     meta = PhoneMetadata.metadata_for_region(region)
     if meta is None:
         return frozenset()
@@ -66,6 +68,9 @@ def _national_lengths(region: str) -> frozenset[int]:
 @lru_cache(maxsize=4096)
 def _check(raw: str, region: str) -> str | None:
     """E.164 for one candidate (digits and separators only), or None if it is not a phone."""
+    import phonenumbers  # lazy, see above
+    from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
     digits = re.sub(r"[^0-9]", "", raw)
     plus = raw.startswith("+")
     if plus and len(digits) == 11 and digits.startswith("89"):
@@ -82,7 +87,8 @@ def _check(raw: str, region: str) -> str | None:
         if not phonenumbers.is_valid_number_for_region(number, region):
             return None
         unbroken = raw.isdigit() and len(digits) == len(str(number.national_number))
-        if unbroken and phonenumbers.number_type(number) not in _MOBILE:
+        mobile = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+        if unbroken and phonenumbers.number_type(number) not in mobile:
             return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
@@ -110,6 +116,9 @@ def format_phone(value: str, region: str = DEFAULT_REGION) -> str:
     e164 = normalize_phone(value, region)
     if e164 is None:
         return value
+    import phonenumbers  # lazy, see above
+    from phonenumbers import PhoneNumberFormat
+
     number = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import get_timezone_location
-from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:  # only for the annotation; the real import is lazy (heavy, see below)
     from timezonefinder import TimezoneFinder
@@ -371,6 +370,9 @@ def _fuzzy(key: str) -> TzGuess:
     """Typo-tolerant match of a folded key against all known names."""
     if len(key) < _MIN_FUZZY_LEN:
         return TzGuess(None)
+    # rapidfuzz (~2.5 MB) loads on the first mistyped zone, not on every start of the bot.
+    from rapidfuzz import fuzz, process
+
     index = _name_index()
     matches = process.extract(
         key, index.keys(), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=None

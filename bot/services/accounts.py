@@ -64,12 +64,11 @@ async def join(repos: Repos, user: User, code: str, now: datetime) -> JoinResult
 async def current_workspace(repos: Repos, user: User) -> tuple[Workspace, str] | None:
     """The workspace the user works in now and their role there; if they were removed from
     it, the first team they still belong to (their own, usually)."""
-    if user.current_workspace_id is not None:
-        membership = await repos.workspaces.membership(user.current_workspace_id, user.id)
-        workspace = await repos.workspaces.get(user.current_workspace_id)
-        if membership is not None and workspace is not None:
-            return workspace, membership.role
+    # One read of all their teams (kept for the unit of work: the command asks again later).
     teams = await repos.workspaces.of_user(user.id)
+    for workspace, role in teams:
+        if workspace.id == user.current_workspace_id:
+            return workspace, role
     return teams[0] if teams else None
 
 

@@ -57,7 +57,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    # Another process holding the lock (an operator's sqlite3 shell) makes a statement wait
+    # here, and with the inline driver the whole event loop waits: keep it short. The poller,
+    # the alarm and delivery each retry a locked database with a back-off that yields.
+    cur.execute("PRAGMA busy_timeout=2000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 

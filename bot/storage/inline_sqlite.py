@@ -8,8 +8,9 @@ same calls run inline; the dialect, its SQL and its error classes stay aiosqlite
 
 Safe because nothing in this process waits on SQLite's lock while holding the loop:
 `Database.session()` queues this process's writers on an asyncio lock before BEGIN IMMEDIATE,
-reads run in WAL and never wait for a writer, and a second process on the same file (which
-"one bot per token" rules out; `bot backup` only reads) would wait at most busy_timeout.
+and reads run in WAL and never wait for a writer. Only another process writing the same file
+(which "one bot per token" rules out; `bot backup` only reads) can make a statement wait, for
+at most busy_timeout (2 s, db.py), and the callers retry with a back-off that yields.
 """
 
 from __future__ import annotations

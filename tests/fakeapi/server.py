@@ -193,6 +193,10 @@ class FakeTelegram:
         self._fresh: set[int] = set()
         self._msg_seq: dict[int, int] = {}
         self._faults: list[_Fault] = []
+        # Methods whose calls wait unanswered until their event is set (see hold()), and the
+        # calls that arrived at a hold.
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held: list[tuple[str, dict[str, Any]]] = []
         self._poll_gen = 0
         self._closing = False
         self._changed = asyncio.Event()
@@ -521,6 +525,13 @@ class FakeTelegram:
         return hits
 
     # ----------------------------------------------------------------- faults
+    def hold(self, method: str) -> asyncio.Event:
+        """Leave every call of `method` unanswered until the returned event is set: the bot
+        stays inside whatever it was doing when it called (e.g. a handler's transaction)."""
+        release = asyncio.Event()
+        self._holds[method.lower()] = release
+        return release
+
     def fail_next(
         self,
         method: str,
@@ -586,6 +597,11 @@ class FakeTelegram:
         for key, value in list(params.items()):  # "attach://x" -> the uploaded file's name
             if isinstance(value, str) and value.startswith("attach://") and value[9:] in params:
                 params[key] = params.pop(value[9:])
+        release = self._holds.get(method.lower())
+        if release is not None:
+            self.held.append((method, params))
+            self._bump()
+            await release.wait()
         try:
             self._check_faults(method, params)
             handler = getattr(self, f"_api_{method.lower()}", None)

@@ -26,6 +26,10 @@ def new_intake_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+# session.info key of the teams read per user in this unit of work.
+_OF_USER = "workspaces_of_user"
+
+
 class WorkspaceRepo:
     """Reads and writes `workspaces` and `memberships`."""
 
@@ -34,6 +38,7 @@ class WorkspaceRepo:
 
     async def create(self, name: str, owner_id: int, now: datetime) -> Workspace:
         """A new workspace with its owner as the first member."""
+        self._forget()
         row = WorkspaceRow(
             name=name[:200],
             owner_id=owner_id,
@@ -75,6 +80,7 @@ class WorkspaceRepo:
 
     async def rotate_invite(self, workspace_id: int) -> str:
         """A new invite code: old links stop working (after someone was removed)."""
+        self._forget()
         code = new_invite_code()
         await self.session.execute(
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(invite_code=code)
@@ -83,6 +89,7 @@ class WorkspaceRepo:
 
     async def rotate_intake_secret(self, workspace_id: int) -> str:
         """Replace the intake secret; the old URL stops working at once."""
+        self._forget()
         secret = new_intake_secret()
         await self.session.execute(
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(intake_secret=secret)
@@ -91,6 +98,7 @@ class WorkspaceRepo:
 
     async def set_lead_sla(self, workspace_id: int, seconds: int | None) -> None:
         """Override (or reset, with None) the workspace's lead response time."""
+        self._forget()
         await self.session.execute(
             update(WorkspaceRow)
             .where(WorkspaceRow.id == workspace_id)
@@ -99,12 +107,14 @@ class WorkspaceRepo:
 
     async def set_silent_days(self, workspace_id: int, days: int) -> None:
         """After how many days without a touch a client counts as silent."""
+        self._forget()
         await self.session.execute(
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(silent_days=days)
         )
 
     async def set_reply_sla(self, workspace_id: int, minutes: int) -> None:
         """How long a known client's message may wait for an answer, in working minutes."""
+        self._forget()
         await self.session.execute(
             update(WorkspaceRow)
             .where(WorkspaceRow.id == workspace_id)
@@ -113,6 +123,7 @@ class WorkspaceRepo:
 
     async def set_currency(self, workspace_id: int, currency: str) -> None:
         """The currency an invoice is in when its command names none."""
+        self._forget()
         await self.session.execute(
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(currency=currency)
         )
@@ -121,6 +132,7 @@ class WorkspaceRepo:
         self, workspace_id: int, user_id: int, role: str, now: datetime
     ) -> tuple[Membership, bool]:
         """Add a member unless already there; (membership, added)."""
+        self._forget()
         if role not in ROLES:
             raise ValueError(role)
         row = await self.session.get(MembershipRow, (workspace_id, user_id))
@@ -133,6 +145,7 @@ class WorkspaceRepo:
 
     async def set_role(self, workspace_id: int, user_id: int, role: str) -> None:
         """Give a member another role."""
+        self._forget()
         if role not in ROLES:
             raise ValueError(role)
         await self.session.execute(
@@ -143,6 +156,7 @@ class WorkspaceRepo:
 
     async def remove_member(self, workspace_id: int, user_id: int) -> None:
         """Take a person out of the team."""
+        self._forget()
         await self.session.execute(
             delete(MembershipRow).where(
                 MembershipRow.workspace_id == workspace_id, MembershipRow.user_id == user_id
@@ -151,6 +165,7 @@ class WorkspaceRepo:
 
     async def rename(self, workspace_id: int, name: str) -> None:
         """Name the team."""
+        self._forget()
         await self.session.execute(
             update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(name=name[:200])
         )
@@ -167,12 +182,21 @@ class WorkspaceRepo:
         )
         return sorted((plain(Membership, r) for r in rows), key=lambda m: ROLES.index(m.role))
 
+    def _forget(self) -> None:
+        """Drop what this unit of work remembered of teams: one of them is changing."""
+        self.session.info.pop(_OF_USER, None)
+
     async def of_user(self, user_id: int) -> list[tuple[Workspace, str]]:
-        """Every workspace the user belongs to, with their role there."""
+        """Every workspace the user belongs to, with their role there (read once per unit of
+        work: a command asks for it from several places)."""
+        known: dict[int, list[tuple[Workspace, str]]] = self.session.info.setdefault(_OF_USER, {})
+        if user_id in known:
+            return list(known[user_id])
         rows = await self.session.execute(
             select(WorkspaceRow, MembershipRow.role)
             .join(MembershipRow, MembershipRow.workspace_id == WorkspaceRow.id)
             .where(MembershipRow.user_id == user_id)
             .order_by(WorkspaceRow.id)
         )
-        return [(plain(Workspace, ws), role) for ws, role in rows]
+        known[user_id] = [(plain(Workspace, ws), role) for ws, role in rows]
+        return list(known[user_id])
