@@ -224,6 +224,10 @@ class FuzzyIndex(Generic[K]):
         np.maximum.at(key_scores, self._alias_owner, alias_scores)
         return key_scores
 
+    def exact(self, query: str) -> list[K]:
+        """Keys with a name equal to the query once normalized (what rank() scores 100)."""
+        return [self._keys[i] for i in self._exact.get(_normalize_cached(query), [])]
+
     def rank(
         self, query: str, *, limit: int | None = 8, cutoff: float = 70
     ) -> list[tuple[K, float]]:

@@ -209,11 +209,16 @@ async def name_in_text(repos: Repos, workspace_ids: list[int], text: str) -> Nam
         return Named(phone, len(phone) == 1, words[0], " ".join(words[1:]))
     index = await client_index(repos, workspace_ids)
     best_cut, best_score = 0, 0.0
+    longest = min(len(words), MAX_NAME_WORDS)
+    # Only an exact name scores 100, and the longer cut wins a tie: the longest exact cut is
+    # the answer, found by dictionary look-ups without scoring any cut (the usual case).
+    exact = next((c for c in range(longest, 0, -1) if index.exact(" ".join(words[:c]))), 0)
     # Ranking every prefix of a long text is quadratic; no client name is that long.
-    for cut in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+    for cut in range(longest, 0, -1) if not exact else ():
         ranked = index.rank(" ".join(words[:cut]), limit=1)
         if ranked and ranked[0][1] > best_score:
             best_cut, best_score = cut, ranked[0][1]
+    best_cut = exact or best_cut
     if best_cut == 0:
         return Named([], False, "", text)
     name = " ".join(words[:best_cut])

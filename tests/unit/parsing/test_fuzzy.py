@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from bot.parsing.fuzzy import FuzzyIndex, best, normalize, rank
@@ -336,3 +338,36 @@ def test_speed_5000() -> None:
     # Generous bound: shared CI boxes are noisy; see bot/parsing/fuzzy.py for measured figures.
     assert indexed < 10
     assert module < 10
+
+
+NAMES = ["Иван Петров", "Иван", "Петров", "Acme", "Acme Corp", "ООО Ромашка", "Ёлка", "Мария"]
+_WORDS = st.sampled_from(
+    [
+        "иван",
+        "Иван",
+        "петров",
+        "Петрв",
+        "acme",
+        "ACME",
+        "corp",
+        "ооо",
+        "ромашка",
+        "елка",
+        "звонок",
+        "мария",
+        "марина",
+        "завтра",
+        "20м",
+    ]
+)
+
+
+@given(st.lists(_WORDS, min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_only_an_exact_name_scores_100(words: list[str]) -> None:
+    """What lets a command's client be found by exact look-ups before any scoring."""
+    index = FuzzyIndex((n, name) for n, name in enumerate(NAMES))
+    query = " ".join(words)
+    ranked = index.rank(query, limit=None, cutoff=0)
+    perfect = {key for key, score in ranked if score >= 100.0}
+    assert perfect == set(index.exact(query))
