@@ -1,6 +1,6 @@
 """Commands per second for the managers' everyday mix, beside two aiogram baselines.
 
-Run: .venv/bin/python bench/quick.py [--mix daily|money] [--managers 100] [--commands 400]
+Run: .venv/bin/python bench/quick.py [--mix daily|money|help] [--managers 100] [--commands 400]
      [--runs 5] [--warmup 20] [--json]
 
 Everything is in this process, one update at a time, with no network: each Bot has the offline
@@ -23,6 +23,7 @@ order rotated every run, each run on fresh SQLite files (WAL) in a temporary dir
      /task Initech отчёт по рекламе до пт 18:00 !
    - money: /call · /task · /invoice <c> 120 000 ₽ до 5.12 #<n> · /paid #<n>, one manager
      with five active clients (the figure of the calls-and-payments issue).
+   - help: /help alone (no client, no fuzzy search: the floor of a command's own work).
    Timed per command: feed_update (middleware, handler, its transaction) plus
    Delivery.run_once (the answer taken from the outbox, sent, marked sent) — the work until the
    answer is out. After each run the rows are counted: every timed command must have written
@@ -176,6 +177,7 @@ async def echo_run(
 # A timed command: (type, text, manager)
 Command = tuple[str, str, int]
 KINDS = {
+    "help": ["/help"],
     "daily": ["/lead", "/call", "/fu", "/task"],
     "money": ["/call", "/task", "/invoice", "/paid"],
 }
@@ -184,7 +186,7 @@ DAILY_LEADS = ("Acme", "Globex", "Initech")
 
 def managers_of(mix_name: str, managers: int) -> list[int]:
     """The managers' Telegram ids (the money mix has one)."""
-    return [MANAGER + i for i in range(managers if mix_name == "daily" else 1)]
+    return [MANAGER + i for i in range(1 if mix_name == "money" else managers)]
 
 
 def mix(
@@ -194,6 +196,8 @@ def mix(
     one command before anyone sends the next, as a hundred people at work at once would."""
     out: list[Command] = []
     number = first_number
+    if mix_name == "help":
+        return [("/help", "/help", managers[i % len(managers)]) for i in range(commands)]
     if mix_name == "daily":
         for _cycle in itertools.count():
             for kind, template in (
