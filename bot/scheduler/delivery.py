@@ -25,13 +25,13 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
 from bot.i18n import make_i18n, pick_language, speaking
 from bot.scheduler.ratelimit import RateLimiter
+from bot.scheduler.send import Sender
 from bot.services.chats import REPLY_KINDS
 from bot.services.leads import LEAD_KINDS
 from bot.storage.db import Database
@@ -44,7 +44,7 @@ from bot.storage.repositories.outbox import (
     FAILED,
     ON_BEHALF_OF,
 )
-from bot.telegram.outbox import Replies, build_method
+from bot.telegram.outbox import Replies
 from bot.views.common import esc
 from bot.views.leads import LeadCb
 
@@ -54,7 +54,12 @@ MAX_BACKOFF = 300.0
 # A lead ping cannot wait minutes for Telegram to recover: it keeps probing every few seconds.
 URGENT_MAX_BACKOFF = 3.0
 BATCH = 500
+# Chats sending at once: at least this many, and as many as the overall rate fills in half a
+# second (a booked slot is then never more than half a second away), up to a maximum that
+# leaves room in the HTTP session's pool (aiogram's default: 100 connections) for getUpdates
+# and the handlers' own calls.
 CONCURRENCY = 16
+MAX_CONCURRENCY = 64
 # A pass stops pacing after this many seconds, so that rows queued meanwhile (an answer to a
 # command above all) are looked at again instead of waiting behind a long queue.
 PASS_SLICE = 3.0
@@ -186,7 +191,7 @@ class Delivery:
         limiter: RateLimiter,
         *,
         batch: int = BATCH,
-        concurrency: int = CONCURRENCY,
+        concurrency: int | None = None,
         pass_slice: float = PASS_SLICE,
         timer: Callable[[], float] = time.monotonic,
         i18n: I18n | None = None,
@@ -197,7 +202,10 @@ class Delivery:
         self.clock = clock
         self.limiter = limiter
         self.batch = batch
-        self.concurrency = concurrency
+        self.concurrency = concurrency or max(
+            CONCURRENCY, min(MAX_CONCURRENCY, int(limiter.global_rate / 2))
+        )
+        self.send = Sender(bot)
         self.pass_slice = pass_slice
         # The slice is the worker's own running time (a fake clock in tests does not pass it).
         self.timer = timer
@@ -289,27 +297,37 @@ class Delivery:
             return 0
         chats = await self._arrange(per_chat)
         started = self.timer()
-        gate = asyncio.Semaphore(self.concurrency)
         tried = 0
+        failures: list[Exception] = []
+        # The chats in due order, each taken by the next free worker: a few workers instead
+        # of a task per chat queueing on a semaphore.
+        waiting = iter(chats)
 
         async def one_chat(chat: _ChatPass) -> None:
             nonlocal tried
-            async with gate:
-                for n, row in enumerate(chat.rows):
-                    if not await self._slot(chat.chat_id, started, first=n == 0):
-                        return
-                    tried += 1
-                    if not await self._deliver(row, chat):
-                        return  # keep the chat's order: the rest waits with it
+            for n, row in enumerate(chat.rows):
+                if not await self._slot(chat.chat_id, started, first=n == 0):
+                    return
+                tried += 1
+                if not await self._deliver(row, chat):
+                    return  # keep the chat's order: the rest waits with it
+
+        async def worker() -> None:
+            for chat in waiting:
+                try:
+                    await one_chat(chat)
+                except Exception as exc:  # the other chats go on; reported after the pass
+                    failures.append(exc)
 
         # Every chat finishes before the pass ends (a chat still sending in the background
         # would be picked up twice by the next pass); then the first failure is reported.
-        results = await asyncio.gather(*(one_chat(c) for c in chats), return_exceptions=True)
+        workers = min(self.concurrency, len(chats))
+        results = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
         for result in results:
-            if isinstance(result, Exception):
-                raise result
             if isinstance(result, BaseException):  # cancelled from inside, not by our caller
                 raise RuntimeError("a chat's delivery was cancelled") from result
+        if failures:
+            raise failures[0]
         return tried
 
     async def _arrange(self, per_chat: dict[int, list[Notification]]) -> list[_ChatPass]:
@@ -404,14 +422,24 @@ class Delivery:
             if elapsed >= self.pass_slice and not waited:
                 self._note_ready(now)
                 return False
-            wait = self.limiter.acquire(chat_id)
+            wait = self.limiter.chat_wait(chat_id)
             if wait <= 0:
-                return True
+                break
             if not first and elapsed + wait > self.pass_slice:
                 self._note_ready(now + timedelta(seconds=wait))
                 return False
             await self.clock.sleep(wait)
             waited = True
+        ahead = self.limiter.overall_wait()
+        if not first and elapsed + ahead > self.pass_slice:
+            self._note_ready(now + timedelta(seconds=ahead))
+            return False
+        # Overall slots are booked in the order chats ask (chats start in due order), and a
+        # booked slot is kept: nobody re-competes for it after waiting.
+        wait = self.limiter.book(chat_id)
+        if wait > 0:
+            await self.clock.sleep(wait)
+        return True
 
     def _note_ready(self, at: datetime) -> None:
         """Remember the earliest moment a chat left for the next pass may send."""
@@ -422,8 +450,7 @@ class Delivery:
         """Try one row; False when the chat must wait (its later rows wait too)."""
         attempt = row.attempts + 1
         try:
-            method = build_method(row.chat_id, row.method, row.payload_dict())
-            result: Any = await self.bot(method)
+            message_id = await self.send(row.chat_id, row.method, row.payload_dict())
         except TelegramRetryAfter as exc:
             self._server_errors.pop(row.chat_id, None)  # Telegram answered: not a server error
             self.limiter.refused(row.chat_id, exc.retry_after)
@@ -459,7 +486,7 @@ class Delivery:
             )
             await self._fail(row, attempt, type(exc).__name__)
             return True
-        await self._done(row, attempt, result.message_id if isinstance(result, Message) else None)
+        await self._done(row, attempt, message_id)
         return True
 
     async def _done(self, row: Notification, attempt: int, message_id: int | None) -> None:

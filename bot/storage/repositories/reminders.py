@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from bot.storage.records import Reminder, plain
 PENDING = "pending"
 FIRED = "fired"
 CANCELLED = "cancelled"
+# A Reminder's columns, claimed as plain tuples: no ORM object per fired row.
+_COLUMNS = [getattr(ReminderRow, f.name) for f in fields(Reminder)]
 
 
 class ReminderRepo:
@@ -200,21 +203,20 @@ class ReminderRepo:
 
     async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
         """Mark due items fired and return them, earliest first (same transaction as sends)."""
-        rows = list(
-            await self.session.scalars(
-                select(ReminderRow)
-                .where(ReminderRow.state == PENDING, ReminderRow.due_at <= now)
-                .order_by(ReminderRow.due_at, ReminderRow.id)
-                .limit(limit)
-            )
+        rows = await self.session.execute(
+            select(*_COLUMNS)
+            .where(ReminderRow.state == PENDING, ReminderRow.due_at <= now)
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .limit(limit)
         )
-        if rows:
+        claimed = [replace(Reminder(*r), state=FIRED) for r in rows]
+        if claimed:
             await self.session.execute(
                 update(ReminderRow)
-                .where(ReminderRow.id.in_([r.id for r in rows]))
+                .where(ReminderRow.id.in_([r.id for r in claimed]))
                 .values(state=FIRED, fired_at=now)
             )
-        return [plain(Reminder, r) for r in rows]
+        return claimed
 
     async def next_due(self) -> datetime | None:
         """The earliest pending due time (index-backed)."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
-from bot.clock import SystemClock
+from bot.clock import FakeClock, SystemClock
 from bot.scheduler.alarm import Alarm
 from bot.storage.db import Database
 from bot.storage.records import Reminder
@@ -126,3 +127,101 @@ async def test_a_stop_during_a_burst_lets_the_run_in_hand_commit(
     assert queued == claimed == 100  # what was fired is what was committed
     problems = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert problems == [] and "maximum number of running instances" not in caplog.text
+
+
+async def _team(db: Database, now: Any) -> int:
+    """A user with a workspace; its id."""
+    async with db.session() as s:
+        await s.execute(
+            text(
+                "INSERT INTO users (id, first_name, work_start_min, work_end_min, work_days,"
+                " weekend_reminders, urgent_in_quiet, holiday_country, created_at, updated_at)"
+                " VALUES (1, 'A', 600, 1140, '12345', 1, 1, 'RU', '2026-01-01', '2026-01-01')"
+            )
+        )
+        return (await Repos(s).workspaces.create("W", 1, now)).id
+
+
+async def test_a_pass_ends_once_a_partial_batch_has_taken_all_that_is_due(tmp_path: Any) -> None:
+    """Rows falling due one by one while a pass fires wait for the next wake-up, together."""
+    # Claiming them as they come kept one pass looping over batches of a row or two, each
+    # paying a batch's fixed cost, for as long as a burst lasted.
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    await db.migrate()
+    clock = FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    ws = await _team(db, clock.now())
+    async with db.session() as s:
+        for i in range(5):
+            await Repos(s).reminders.add(
+                ws, "test", clock.now() + timedelta(seconds=i), now=clock.now()
+            )
+
+    async def fire(repos: Repos, replies: Replies, reminder: Reminder, now: Any) -> None:
+        clock.advance(timedelta(seconds=1))  # the next row falls due meanwhile
+
+    alarm = Alarm(db, clock, fire, _NoDelivery())  # type: ignore[arg-type]
+    try:
+        assert await alarm.run_due() == 1
+        clock.advance(timedelta(seconds=2))
+        assert await alarm.run_due() == 3  # all that fell due since, in one batch
+    finally:
+        await db.close()
+
+
+async def test_a_batch_queues_its_messages_in_one_insert(tmp_path: Any) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    await db.migrate()
+    clock = FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    ws = await _team(db, clock.now())
+    async with db.session() as s:
+        for _ in range(30):
+            await Repos(s).reminders.add(ws, "test", clock.now(), now=clock.now())
+
+    async def fire(repos: Repos, replies: Replies, reminder: Reminder, now: Any) -> None:
+        await replies.send(1, f"reminder {reminder.id}", kind="test", reminder_id=reminder.id)
+
+    inserts: list[int] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO notifications"):
+            inserts.append(len(params) if isinstance(params, list) else 1)
+
+    alarm = Alarm(db, clock, fire, _NoDelivery())  # type: ignore[arg-type]
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await alarm.run_due() == 30
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    async with db.reader() as s:
+        rows = (await s.execute(text("SELECT chat_id, reminder_id FROM notifications"))).all()
+    await db.close()
+    assert inserts == [30] and len(rows) == 30 and {chat for chat, _r in rows} == {1}
+
+
+async def test_buffered_messages_are_seen_by_the_outbox_and_dropped_with_a_failure(
+    tmp_path: Any,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    await db.migrate()
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    async with db.session() as s:
+        outbox = Repos(s).outbox
+        async with outbox.buffered():
+            await outbox.add(1, {"text": "kept"}, kind="test", now=now, reminder_id=7)
+            await outbox.add(1, {"text": "cancelled"}, kind="test", now=now, reminder_id=8)
+            assert await outbox.cancel_for_reminders([8]) == 1  # it sees the buffered row
+            await outbox.add(1, {"text": "after"}, kind="test", now=now, reminder_id=9)
+        with pytest.raises(RuntimeError):
+            async with s.begin_nested(), outbox.buffered():
+                await outbox.add(1, {"text": "lost"}, kind="test", now=now)
+                raise RuntimeError("a reminder that cannot be rendered")
+        await outbox.add(1, {"text": "unbuffered"}, kind="test", now=now)
+    async with db.reader() as s:
+        rows = (await s.execute(text("SELECT payload, state FROM notifications ORDER BY id"))).all()
+    await db.close()
+    assert [(json.loads(p)["text"], state) for p, state in rows] == [
+        ("kept", "pending"),
+        ("cancelled", "cancelled"),
+        ("after", "pending"),
+        ("unbuffered", "pending"),
+    ]

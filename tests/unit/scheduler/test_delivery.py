@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
-from sqlalchemy import text
+from sqlalchemy import event, text
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, SystemClock
 from bot.scheduler.delivery import URGENT_MAX_BACKOFF, Delivery
 from bot.scheduler.ratelimit import RateLimiter
 from bot.storage.db import Database
@@ -419,3 +420,55 @@ async def test_a_blocked_chat_without_a_sender_tells_nobody(db: Database) -> Non
     await queue(db, 2, "a reminder", kind="fu")
     await drain(delivery, clock)
     assert [c.chat_id for c in telegram.calls] == [2]
+
+
+# --------------------------------------------------------------- pacing many chats at once
+
+
+async def test_fifty_chats_waiting_for_the_overall_limit_all_go_in_due_order(
+    db: Database,
+) -> None:
+    """Fifty chats queue for the 30/s budget in one pass: none stalls, and they go in due order."""
+    # A wait shorter than the clock's microsecond once left the fake clock standing still, and
+    # every waiting chat asked again forever.
+    delivery, telegram, clock = make(db)
+    for chat in range(1, 51):
+        await queue(db, chat, f"answer {chat}", kind="reply", at=T + timedelta(milliseconds=chat))
+    clock.advance(timedelta(seconds=1))
+    assert await asyncio.wait_for(delivery.run_once(), 10) == 50
+    assert [c.chat_id for c in telegram.calls] == list(range(1, 51))
+
+
+async def test_on_the_real_clock_chats_waiting_for_a_slot_go_in_due_order(db: Database) -> None:
+    """With a real clock the waiting chats do not race for each freed slot: due order holds."""
+    clock = SystemClock()
+    session = ScriptedTelegram(clock)  # type: ignore[arg-type]
+    limiter = RateLimiter(clock, global_rate=40.0)
+    delivery = Delivery(db, Bot(TOKEN, session=session), clock, limiter)
+    first_due = clock.now() - timedelta(seconds=1)
+    for chat in range(1, 61):
+        await queue(db, chat, f"n{chat}", at=first_due + timedelta(milliseconds=chat))
+    began = time.monotonic()
+    await asyncio.wait_for(delivery.run_once(), 10)
+    assert [c.chat_id for c in session.calls] == list(range(1, 61))
+    assert 0.4 < time.monotonic() - began < 3.0  # 20 beyond the burst of 40, at 40/s
+
+
+async def test_messages_accepted_together_are_recorded_in_one_commit(db: Database) -> None:
+    """Marking sent costs a transaction per batch of answers, not one per message."""
+    delivery, telegram, _clock = make(db)
+    for chat in range(1, 21):
+        await queue(db, chat, f"message {chat}")
+    commits = 0
+
+    def count(*_args: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(db.engine.sync_engine, "commit", count)
+    try:
+        assert await delivery.run_once() == 20
+    finally:
+        event.remove(db.engine.sync_engine, "commit", count)
+    assert len(telegram.calls) == 20 and await pending(db) == 0
+    assert commits <= 3, commits
