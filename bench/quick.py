@@ -61,7 +61,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import Message, Update
 from common import median, offline_app
 
-from tests.mocked import RecordingSession, mocked_bot
+from tests.mocked import RecordingSession, mocked_bot, script_updates
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday: "до пт" and "до 5.12" are ahead
 MANAGER = 1001
@@ -283,16 +283,8 @@ class Nudge:
         """The real poller on one getUpdates answer carrying `commands`, then delivery until
         every answer is out; each command gets an equal share of the time."""
         updates = [self.updates.make(text, manager) for _kind, text, manager in commands]
-        poller, answers = self.app.poller, [updates]
-
-        async def get_updates(**_kwargs: Any) -> list[Update]:
-            if answers:
-                return answers.pop(0)
-            poller.stop()
-            return []
-
-        self.app.bot.get_updates = get_updates  # type: ignore[method-assign]
-        poller._stopping.clear()
+        poller = self.app.poller
+        script_updates(self.app.bot, poller, updates)
         c0, t0 = time.process_time(), time.perf_counter()
         await poller.run()
         t1 = time.perf_counter()

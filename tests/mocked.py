@@ -136,3 +136,18 @@ def mocked_bot() -> tuple[Bot, RecordingSession]:
     """A Bot with a recording session."""
     session = RecordingSession()
     return Bot(BOT_TOKEN, session=session), session
+
+
+def script_updates(bot: Bot, poller: Any, *answers: list[Any]) -> None:
+    """Make `bot.get_updates` return these answers in turn, then stop `poller` (the real
+    Poller, run on them with `await poller.run()`)."""
+    queue = list(answers)
+
+    async def get_updates(**_kwargs: Any) -> list[Any]:
+        if queue:
+            return queue.pop(0)
+        poller.stop()
+        return []
+
+    bot.get_updates = get_updates  # type: ignore[method-assign]
+    poller._stopping.clear()

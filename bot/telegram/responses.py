@@ -10,31 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetChatMember,
-    GetMe,
-    GetUpdates,
-    SendMessage,
-    SetMyCommands,
-    TelegramMethod,
-)
+from aiogram import methods
+from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 
 # Every method the bot sends (a test checks the list against the code).
 METHODS: tuple[type[TelegramMethod[Any]], ...] = (
-    AnswerCallbackQuery,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetChatMember,
-    GetMe,
-    GetUpdates,
-    SendMessage,
-    SetMyCommands,
+    methods.AnswerCallbackQuery,
+    methods.DeleteWebhook,
+    methods.EditMessageReplyMarkup,
+    methods.EditMessageText,
+    methods.GetChatMember,
+    methods.GetMe,
+    methods.GetUpdates,
+    methods.SendMessage,
+    methods.SetMyCommands,
 )
 
 _KEPT: dict[type[TelegramMethod[Any]], type[Any]] = {}

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from bot.storage.models import ClientRow, ProcessedUpdateRow
 from tests.conftest import Harness
 from tests.dispatcher.test_leads import onboard
+from tests.mocked import script_updates
 
 _ids = itertools.count(50_000)
 
@@ -37,15 +38,7 @@ def text_update(h: Harness, text: str, user_id: int, update_id: int | None = Non
 async def poll_once(h: Harness, updates: list[Update]) -> list[str]:
     """Run the real poller on one getUpdates answer; the SQL it ran (BEGINs and COMMITs)."""
     poller = h.app.poller
-    answers = [updates]
-
-    async def get_updates(**_kwargs: Any) -> list[Update]:
-        if answers:
-            return answers.pop(0)
-        poller.stop()
-        return []
-
-    h.app.bot.get_updates = get_updates  # type: ignore[method-assign]
+    script_updates(h.app.bot, poller, updates)
     statements: list[str] = []
 
     def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
