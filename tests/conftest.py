@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from aiogram.types import Update
 from bot.app import App, build_app
 from bot.clock import FakeClock
 from bot.settings import Settings
+from tests import pgserver
 from tests.e2e_support import TOKEN as E2E_TOKEN
 from tests.fakeapi import FakeTelegram
 from tests.mocked import BOT_TOKEN, RecordingSession, mocked_bot
@@ -24,11 +27,11 @@ from tests.mocked import BOT_TOKEN, RecordingSession, mocked_bot
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
-def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings that ignore the developer's .env and environment."""
+def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> Settings:
+    """Settings that ignore the developer's .env and environment (SQLite unless a URL is given)."""
     values: dict[str, Any] = {
         "bot_token": BOT_TOKEN,
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'nudge.sqlite3'}",
+        "database_url": database_url or f"sqlite+aiosqlite:///{tmp_path / 'nudge.sqlite3'}",
         "default_language": "ru",
         "default_timezone": "Europe/Moscow",
     }
@@ -110,10 +113,52 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the backend markers."""
+    config.addinivalue_line(
+        "markers", "sqlite_only: the test is about SQLite itself; it runs on SQLite alone"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on a database runs on SQLite and on PostgreSQL, unless marked sqlite_only."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    metafunc.parametrize("backend", ["sqlite"] if only_sqlite else ["sqlite", "postgresql"])
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[pgserver.Server]:
+    """One throwaway PostgreSQL server for the whole run (see tests/pgserver.py)."""
+    try:
+        server = pgserver.start()
+    except (pgserver.Unavailable, OSError, subprocess.CalledProcessError) as exc:
+        reason = f"PostgreSQL half skipped: {exc}"
+        if os.environ.get("NUDGE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings on a temporary database."""
-    return make_settings(tmp_path)
+async def database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A URL of a new empty database on the test's backend, dropped after the test."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'nudge.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    async with pgserver.database(server) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings on a temporary database of the test's backend."""
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture

@@ -65,6 +65,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _scrub_nul(value: Any) -> Any:
+    """A parameter with every NUL character replaced (recursing into executemany's rows)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, tuple | list):
+        return type(value)(_scrub_nul(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrub_nul(v) for k, v in value.items()}
+    return value
+
+
+def _no_nul_in_text(
+    _conn: Connection, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold NUL, which SQLite keeps: store U+FFFD in its place rather
+    than refuse what a user typed."""
+    return statement, _scrub_nul(parameters)
+
+
 def _begin_immediate(conn: Connection) -> None:
     """Take the write lock at BEGIN: a deferred read→write upgrade fails at once in WAL."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -87,14 +106,19 @@ class Database:
         except Exception as exc:  # bad URL or missing driver
             raise DatabaseError(f"DATABASE_URL is not usable: {type(exc).__name__}: {exc}") from exc
         # Read-only passes (what is due next?) use their own engine whose transactions do not
-        # take the write lock: in WAL they never wait for, nor hold up, a writer.
-        self.read_engine: AsyncEngine = (
-            create_async_engine(url, echo=echo, **options) if self.is_sqlite else self.engine
-        )
+        # take the write lock: in WAL they never wait for, nor hold up, a writer; on a server
+        # database they keep to a small pool of their own.
+        read_options = options if self.is_sqlite else {"pool_size": 2, "max_overflow": 2}
+        self.read_engine: AsyncEngine = create_async_engine(url, echo=echo, **read_options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
             event.listen(self.read_engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            for engine in (self.engine, self.read_engine):
+                event.listen(
+                    engine.sync_engine, "before_cursor_execute", _no_nul_in_text, retval=True
+                )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time, and a connection that finds the lock taken sleeps
         # in its busy handler for up to tens of milliseconds per try. Queueing our own writers

@@ -14,11 +14,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -30,35 +33,53 @@ NAMING = {
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as naive UTC and hands them back aware (SQLite keeps no zone)."""
+    """An instant: timestamptz on PostgreSQL; naive UTC on SQLite, which keeps no zone."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Normalise to naive UTC on the way in."""
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """timestamptz where the database has it."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(DateTime())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise to UTC on the way in (naive UTC for SQLite)."""
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Re-attach UTC on the way out."""
-        return None if value is None else value.replace(tzinfo=UTC)
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware UTC on the way out."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class DecimalText(TypeDecorator[Decimal]):
-    """Money as exact decimal text: SQLite's NUMERIC is a float, and cents must not drift."""
+    """Money, exact: NUMERIC on PostgreSQL; decimal text on SQLite, whose NUMERIC is a float
+    and would let cents drift."""
 
     impl = String(40)
     cache_ok = True
 
-    def process_bind_param(self, value: Decimal | None, dialect: Any) -> str | None:
-        """Keep the exact digits."""
-        return None if value is None else str(Decimal(value))
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """NUMERIC without a fixed scale where the database has an exact one."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
 
-    def process_result_value(self, value: str | None, dialect: Any) -> Decimal | None:
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | str | None:
+        """Keep the exact digits."""
+        if value is None:
+            return None
+        return str(Decimal(value)) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         """Back to a Decimal."""
         return None if value is None else Decimal(value)
 

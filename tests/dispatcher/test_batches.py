@@ -41,21 +41,20 @@ async def poll_once(h: Harness, updates: list[Update]) -> list[str]:
     script_updates(h.app.bot, poller, updates)
     statements: list[str] = []
 
-    def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
-        if statement.split()[0] in ("BEGIN", "COMMIT", "ROLLBACK"):
-            statements.append(statement.split()[0])
-
-    def committed(_conn: Any) -> None:
-        statements.append("COMMIT")
-
+    # Transactions as SQLAlchemy begins and ends them, whatever SQL the driver sends for it.
+    hooks = {
+        "begin": lambda _conn: statements.append("BEGIN"),
+        "commit": lambda _conn: statements.append("COMMIT"),
+        "rollback": lambda _conn: statements.append("ROLLBACK"),
+    }
     engine = h.app.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    event.listen(engine, "commit", committed)
+    for name, hook in hooks.items():
+        event.listen(engine, name, hook)
     try:
         await poller.run()
     finally:
-        event.remove(engine, "before_cursor_execute", seen)
-        event.remove(engine, "commit", committed)
+        for name, hook in hooks.items():
+            event.remove(engine, name, hook)
     await h.app.delivery.run_once()
     return statements
 

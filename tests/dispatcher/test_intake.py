@@ -213,6 +213,7 @@ async def test_healthz(client) -> None:  # type: ignore[no-untyped-def]
     assert resp.status == 200 and body["notifications_pending"] == 0 and "version" in body
 
 
+@pytest.mark.sqlite_only
 async def test_healthz_is_503_when_the_database_file_is_gone(client) -> None:  # type: ignore[no-untyped-def]
     """A database file deleted under the running bot shows in /healthz."""
     http, h, _secret = client

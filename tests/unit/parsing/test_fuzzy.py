@@ -327,7 +327,7 @@ def _median_ms(call: Callable[[], object], rounds: int) -> float:
 
 
 def test_speed_5000() -> None:
-    """5,000 clients: a query does not rebuild the index, prebuilt or through module-level rank()."""
+    """5,000 clients: no query rebuilds the index, prebuilt or through module-level rank()."""
     clients = _synthetic_clients(5000)
     index = FuzzyIndex(clients)
     queries = iter(_SPEED_QUERIES * 20)

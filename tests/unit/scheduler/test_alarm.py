@@ -18,6 +18,8 @@ from bot.storage.records import Reminder
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
 
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
 
 class _SlowAlarm(Alarm):
     """An alarm whose pass ends late, as on a busy event loop or a slow disk."""
@@ -33,8 +35,8 @@ class _NoDelivery:
         """Nothing to deliver in this test."""
 
 
-async def test_rows_due_in_a_burst_all_fire_once(tmp_path: Any) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+async def test_rows_due_in_a_burst_all_fire_once(database_url: str) -> None:
+    db = Database(database_url)
     await db.migrate()
     clock = SystemClock()
     fired: list[int] = []
@@ -48,13 +50,7 @@ async def test_rows_due_in_a_burst_all_fire_once(tmp_path: Any) -> None:
 
     async with db.session() as s:
         repos = Repos(s)
-        await s.execute(
-            text(
-                "INSERT INTO users (id, first_name, work_start_min, work_end_min, work_days,"
-                " weekend_reminders, urgent_in_quiet, holiday_country, created_at, updated_at)"
-                " VALUES (1, 'A', 600, 1140, '12345', 1, 1, 'RU', '2026-01-01', '2026-01-01')"
-            )
-        )
+        await repos.users.seen(1, first_name="A", username=None, tg_language=None, now=NOW)
         ws = await repos.workspaces.create("W", 1, clock.now())
         start = clock.now() + timedelta(milliseconds=300)
         for i in range(total):
@@ -76,10 +72,10 @@ async def test_rows_due_in_a_burst_all_fire_once(tmp_path: Any) -> None:
 
 
 async def test_a_stop_during_a_burst_lets_the_run_in_hand_commit(
-    tmp_path: Any, caplog: pytest.LogCaptureFixture
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Issue 5: a stop mid-burst: the batch in hand commits whole, nothing runs after, no errors."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    db = Database(database_url)
     await db.migrate()
     clock = SystemClock()
     fired: list[int] = []
@@ -94,13 +90,7 @@ async def test_a_stop_during_a_burst_lets_the_run_in_hand_commit(
 
     async with db.session() as s:
         repos = Repos(s)
-        await s.execute(
-            text(
-                "INSERT INTO users (id, first_name, work_start_min, work_end_min, work_days,"
-                " weekend_reminders, urgent_in_quiet, holiday_country, created_at, updated_at)"
-                " VALUES (1, 'A', 600, 1140, '12345', 1, 1, 'RU', '2026-01-01', '2026-01-01')"
-            )
-        )
+        await repos.users.seen(1, first_name="A", username=None, tg_language=None, now=NOW)
         ws = await repos.workspaces.create("W", 1, clock.now())
         for _ in range(400):
             await repos.reminders.add(ws.id, "test", clock.now(), now=clock.now())
@@ -132,21 +122,17 @@ async def test_a_stop_during_a_burst_lets_the_run_in_hand_commit(
 async def _team(db: Database, now: Any) -> int:
     """A user with a workspace; its id."""
     async with db.session() as s:
-        await s.execute(
-            text(
-                "INSERT INTO users (id, first_name, work_start_min, work_end_min, work_days,"
-                " weekend_reminders, urgent_in_quiet, holiday_country, created_at, updated_at)"
-                " VALUES (1, 'A', 600, 1140, '12345', 1, 1, 'RU', '2026-01-01', '2026-01-01')"
-            )
-        )
+        await Repos(s).users.seen(1, first_name="A", username=None, tg_language=None, now=NOW)
         return (await Repos(s).workspaces.create("W", 1, now)).id
 
 
-async def test_a_pass_ends_once_a_partial_batch_has_taken_all_that_is_due(tmp_path: Any) -> None:
+async def test_a_pass_ends_once_a_partial_batch_has_taken_all_that_is_due(
+    database_url: str,
+) -> None:
     """Rows falling due one by one while a pass fires wait for the next wake-up, together."""
     # Claiming them as they come kept one pass looping over batches of a row or two, each
     # paying a batch's fixed cost, for as long as a burst lasted.
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    db = Database(database_url)
     await db.migrate()
     clock = FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
     ws = await _team(db, clock.now())
@@ -168,8 +154,8 @@ async def test_a_pass_ends_once_a_partial_batch_has_taken_all_that_is_due(tmp_pa
         await db.close()
 
 
-async def test_a_batch_queues_its_messages_in_one_insert(tmp_path: Any) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+async def test_a_batch_queues_its_messages_in_one_insert(database_url: str) -> None:
+    db = Database(database_url)
     await db.migrate()
     clock = FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
     ws = await _team(db, clock.now())
@@ -199,9 +185,9 @@ async def test_a_batch_queues_its_messages_in_one_insert(tmp_path: Any) -> None:
 
 
 async def test_buffered_messages_are_seen_by_the_outbox_and_dropped_with_a_failure(
-    tmp_path: Any,
+    database_url: str,
 ) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    db = Database(database_url)
     await db.migrate()
     now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     async with db.session() as s:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,9 +104,9 @@ class ScriptedTelegram(BaseSession):
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+async def db(database_url: str) -> AsyncIterator[Database]:
     """A migrated database in a temporary folder."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'd.sqlite3'}")
+    database = Database(database_url)
     await database.migrate()
     try:
         yield database

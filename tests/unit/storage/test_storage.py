@@ -15,19 +15,23 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'sub' / 'n.sqlite3'}")
+async def db(database_url: str):  # type: ignore[no-untyped-def]
+    database = Database(database_url)
     await database.migrate()
     yield database
     await database.close()
 
 
-async def test_migrate_creates_folder_tables_and_pragmas(db: Database) -> None:
+@pytest.mark.sqlite_only
+async def test_migrate_creates_folder_tables_and_pragmas(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'sub' / 'n.sqlite3'}")
+    await db.migrate()
     async with db.engine.connect() as conn:
         tables = {r[0] for r in await conn.execute(text("SELECT name FROM sqlite_master"))}
         mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
         fks = (await conn.execute(text("PRAGMA foreign_keys"))).scalar()
     assert {"users", "workspaces", "memberships", "notifications", "alembic_version"} <= tables
+    await db.close()
     assert mode == "wal" and fks == 1
 
 
@@ -142,23 +146,50 @@ async def test_other_databases_are_not_watched() -> None:
         await database.close()
 
 
-async def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+async def test_migrations_build_exactly_the_models(database_url: str) -> None:
     """The schema the migrations make is the one the models describe (no forgotten column,
-    index or nullability), so a fresh database and an upgraded one are the same."""
+    index or nullability), so a fresh database and an upgraded one are the same; on PostgreSQL
+    the column types too (instants as timestamptz, money as numeric)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy import create_engine
 
     from bot.storage.models import Base
 
-    path = tmp_path / "schema.sqlite3"
-    db = Database(f"sqlite+aiosqlite:///{path}")
+    db = Database(database_url)
     await db.migrate()
-    await db.close()
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata
-        )
-    engine.dispose()
+    strict = not db.is_sqlite  # SQLite's reflected types are only affinities
+    try:
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": strict}), Base.metadata
+                )
+            )
+    finally:
+        await db.close()
     assert diff == []
+
+
+async def test_postgresql_columns_are_timestamptz_and_numeric(database_url: str) -> None:
+    """Instants are stored with their zone and money as exact numeric on PostgreSQL."""
+    db = Database(database_url)
+    if db.is_sqlite:
+        pytest.skip("SQLite has no column types to check")
+    await db.migrate()
+    try:
+        async with db.engine.connect() as conn:
+            found = dict(
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT table_name || '.' || column_name, data_type "
+                            "FROM information_schema.columns WHERE table_schema = 'public'"
+                        )
+                    )
+                ).all()
+            )
+    finally:
+        await db.close()
+    assert found["reminders.due_at"] == "timestamp with time zone"
+    assert found["invoices.amount"] == "numeric" and found["payments.amount"] == "numeric"
+    assert "timestamp without time zone" not in found.values()

@@ -23,13 +23,13 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('reminder_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('due_at', sa.DateTime(), nullable=False),
-    sa.Column('not_before', sa.DateTime(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('not_before', sa.DateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('message_id', sa.BigInteger(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
@@ -37,7 +37,7 @@ def upgrade() -> None:
 
     op.create_table('processed_updates',
     sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('handled_at', sa.DateTime(), nullable=False),
+    sa.Column('handled_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('update_id', name=op.f('pk_processed_updates'))
     )
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
@@ -60,9 +60,9 @@ def upgrade() -> None:
     sa.Column('holiday_country', sa.String(length=8), nullable=False),
     sa.Column('current_workspace_id', sa.Integer(), nullable=True),
     sa.Column('awaiting', sa.String(length=32), nullable=True),
-    sa.Column('blocked_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('blocked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
     )
     op.create_table('workspaces',
@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('lead_sla_seconds', sa.Integer(), nullable=True),
     sa.Column('silent_days', sa.Integer(), nullable=False),
     sa.Column('team_chat_id', sa.BigInteger(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_workspaces_owner_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workspaces')),
     sa.UniqueConstraint('intake_secret', name=op.f('uq_workspaces_intake_secret')),
@@ -93,13 +93,13 @@ def upgrade() -> None:
     sa.Column('owner_id', sa.BigInteger(), nullable=True),
     sa.Column('next_step', sa.Text(), nullable=True),
     sa.Column('next_step_who', sa.String(length=16), nullable=True),
-    sa.Column('next_step_at', sa.DateTime(), nullable=True),
-    sa.Column('received_at', sa.DateTime(), nullable=True),
-    sa.Column('first_response_at', sa.DateTime(), nullable=True),
+    sa.Column('next_step_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('first_response_by', sa.BigInteger(), nullable=True),
-    sa.Column('last_touch_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('last_touch_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_clients_owner_id_users')),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_clients_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients'))
@@ -112,7 +112,7 @@ def upgrade() -> None:
     sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('joined_at', sa.DateTime(), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users')),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_memberships_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'user_id', name=op.f('pk_memberships'))
@@ -137,12 +137,12 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.BigInteger(), nullable=True),
-    sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('fired_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('fired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_reminders_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_reminders_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders'))
@@ -157,10 +157,10 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('direction', sa.String(length=8), nullable=False),
-    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('duration_s', sa.Integer(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_touches_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_touches'))
     )

@@ -18,7 +18,7 @@ def upgrade() -> None:
     # after a delete) can never answer another question; answered ones are kept as used.
     with op.batch_alter_table('drafts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token', sa.String(length=12), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('used_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('used_at', sa.DateTime(timezone=True), nullable=True))
     # Until now every team was named after its owner's first name automatically: none was
     # named by a person, so all become unnamed ('' = "the team of <owner>").
     op.execute("UPDATE workspaces SET name = ''")
