@@ -1,4 +1,4 @@
-"""`python -m bot`: run the bot (long polling)."""
+"""`python -m bot`: run the bot, or look after its database (migrate, backup, copy-to)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def _settings_error(exc: ValidationError) -> str:
 
 def fail(message: str) -> int:
     """Print one clear line on stderr and return the configuration exit code."""
-    print(f"nudge: error: {message}", file=sys.stderr)
+    # A driver's error may span lines; the operator gets one.
+    print(f"nudge: error: {' '.join(message.split())}", file=sys.stderr)
     return EXIT_CONFIG
 
 
@@ -66,16 +67,84 @@ def cmd_backup(argv: list[str]) -> int:
     from pathlib import Path
 
     from bot.settings import StorageSettings
-    from bot.storage.backup import BackupError, backup
+    from bot.storage.backup import BackupError, backup, is_postgresql, redact
 
     if len(argv) != 1:
         return fail("usage: python -m bot backup FILE")
+    url = StorageSettings().database_url
     try:
-        size = backup(StorageSettings().database_url, Path(argv[0]))
+        size = backup(url, Path(argv[0]))
     except BackupError as exc:
-        return fail(str(exc))
-    print(f"nudge: backup written to {argv[0]} ({size // 1024} KiB)")
+        return fail(redact(str(exc), url))
+    restore = ", pg_dump's custom format: restore it with pg_restore" if is_postgresql(url) else ""
+    print(f"nudge: backup written to {argv[0]} ({size // 1024} KiB{restore})")
     return 0
+
+
+def cmd_migrate(argv: list[str]) -> int:
+    """`python -m bot migrate`: bring the schema to this version's and say which it is."""
+    import asyncio
+
+    from bot.settings import StorageSettings
+    from bot.storage.backup import hide_password, redact
+    from bot.storage.db import Database, DatabaseError
+
+    if argv:
+        return fail("usage: python -m bot migrate")
+    url = StorageSettings().database_url
+
+    async def migrate() -> str:
+        db = Database(url)
+        try:
+            return await db.migrate()
+        finally:
+            await db.close()
+
+    try:
+        revision = asyncio.run(migrate())
+    except DatabaseError as exc:
+        return fail(redact(str(exc), url))
+    print(f"nudge: database schema is at {revision} ({hide_password(url)})")
+    return 0
+
+
+def cmd_copy_to(argv: list[str]) -> int:
+    """`python -m bot copy-to URL`: copy the database into an empty one and verify the copy."""
+    import asyncio
+
+    from bot.settings import StorageSettings
+    from bot.storage.backup import hide_password, redact
+    from bot.storage.copy import CopyError, copy_database
+    from bot.storage.db import DatabaseError
+
+    if len(argv) != 1:
+        return fail(
+            "usage: python -m bot copy-to URL, where URL is a new empty database "
+            "such as postgresql+asyncpg://nudge:PASSWORD@db.example:5432/nudge"
+        )
+    source, target = StorageSettings().database_url, argv[0]
+    if target.startswith(("postgresql://", "postgres://")):
+        # Without a driver SQLAlchemy picks psycopg2, which the bot does not install.
+        return fail("the target URL must start with postgresql+asyncpg:// (as DATABASE_URL will)")
+    try:
+        copied = asyncio.run(copy_database(source, target))
+    except (CopyError, DatabaseError) as exc:
+        return fail(redact(str(exc), source, target))
+    width = max(len(name) for name in copied.counts)
+    for name, count in copied.counts.items():
+        print(f"  {name:<{width}}  {count:>8}")
+    print(
+        f"nudge: copied {copied.total} rows from {hide_password(source)} into "
+        f"{hide_password(target)} (schema {copied.revision}) and verified them row by row"
+    )
+    return 0
+
+
+COMMANDS = {"backup": cmd_backup, "migrate": cmd_migrate, "copy-to": cmd_copy_to}
+USAGE = (
+    "`python -m bot` (run the bot), `python -m bot migrate`, `python -m bot backup FILE` "
+    "or `python -m bot copy-to URL`"
+)
 
 
 def _stop_before_loop(_signum: int, _frame: FrameType | None) -> None:
@@ -97,12 +166,10 @@ def main(argv: list[str]) -> int:
 
     from bot.settings import Settings
 
-    if argv and argv[0] == "backup":
-        return cmd_backup(argv[1:])
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     if argv:
-        return fail(
-            f"unknown command {argv[0]!r}; use `python -m bot` or `python -m bot backup FILE`"
-        )
+        return fail(f"unknown command {argv[0]!r}; use {USAGE}")
 
     try:
         settings = Settings()  # type: ignore[call-arg]
@@ -136,7 +203,8 @@ def main(argv: list[str]) -> int:
         # must not turn a clean exit into 143.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return 0
+    # 1 when this instance lost its lead over delivery: a supervisor starts it again.
+    return app.exit_code
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from bot.scheduler.notify import Notifier
 from bot.scheduler.ratelimit import RateLimiter
 from bot.services.agenda import ensure_digests
 from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.storage.coordination import Coordination
 from bot.storage.db import Database, DatabaseError
 from bot.storage.repositories import Repos
 from bot.telegram.middlewares import UnitOfWorkMiddleware
@@ -73,9 +74,13 @@ class App:
     delivery: Delivery
     alarm: Alarm
     poller: Poller
+    coordination: Coordination
     bot_username: str = ""
     web: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Set to stop serving (a signal, or this instance losing the lead it held).
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    exit_code: int = 0
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -152,7 +157,8 @@ def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = 
     poller = Poller(
         bot, dispatcher, db, allowed_updates=ALLOWED_UPDATES, timeout=settings.polling_timeout
     )
-    return App(settings, clock, db, bot, dispatcher, i18n, delivery, alarm, poller)
+    coordination = Coordination(settings.database_url)
+    return App(settings, clock, db, bot, dispatcher, i18n, delivery, alarm, poller, coordination)
 
 
 async def _get_me(app: App) -> str:
@@ -193,24 +199,41 @@ async def _start(app: App) -> None:
         raise StartupError(str(exc)) from exc
     app.bot_username = await _get_me(app)
     app.dispatcher["bot_username"] = app.bot_username
-    # getUpdates is refused while a webhook is set; pending updates are kept, never dropped.
-    with contextlib.suppress(Exception):
-        await app.bot.delete_webhook(drop_pending_updates=False)
-    app.delivery.start()
-    app.alarm.start()
-    # Whatever fell due while the bot was down goes out now, in due order, marked late.
-    await app.alarm.run_due()
-    async with app.db.session() as session:
-        await ensure_digests(Repos(session), app.clock.now(), app.settings.default_timezone)
-    await app.alarm.arm()
+    if not app.settings.webhook_url:
+        # getUpdates is refused while a webhook is set; pending updates are kept, never dropped.
+        with contextlib.suppress(Exception):
+            await app.bot.delete_webhook(drop_pending_updates=False)
+    # Only the leader delivers and fires reminders (always so on SQLite): Telegram's limits
+    # then hold across all instances, and another takes over within seconds if it dies.
+    app.alarm.active = False
+    await app.coordination.start(
+        lead=lambda: _lead(app), lost=lambda: _lost_lead(app), wake=lambda: _woken(app)
+    )
     if app.settings.intake_port is not None:
         # aiohttp's server side (~1.5 MB) is loaded only when lead intake is switched on.
         from bot.web import WebDeps, start_web
 
         deps = WebDeps(
-            app.db, app.clock, app.settings, app.i18n, app.delivery, app.alarm, app.poller
+            app.db,
+            app.clock,
+            app.settings,
+            app.i18n,
+            app.delivery,
+            app.alarm,
+            app.poller,
+            app.coordination,
         )
         app.web = await start_web(deps, app.settings.intake_host, app.settings.intake_port)
+    if app.settings.webhook_url:
+        # Listening first: Telegram starts sending as soon as the webhook is set. Pending
+        # updates are kept; every instance sets the same webhook, which is harmless.
+        await app.bot.set_webhook(
+            app.settings.webhook_url,
+            secret_token=app.settings.webhook_token(),
+            allowed_updates=list(ALLOWED_UPDATES),
+            max_connections=app.settings.webhook_max_connections,
+            drop_pending_updates=False,
+        )
     app.tasks.append(asyncio.create_task(_set_commands(app)))
     app.tasks.append(asyncio.create_task(_watch_database(app.db)))
     # The ~260k objects of start-up (modules, mappers, catalogues) live as long as the process:
@@ -218,6 +241,37 @@ async def _start(app: App) -> None:
     gc.collect()
     gc.freeze()
     log.info("Nudge started as @%s", app.bot_username)
+
+
+async def _lead(app: App) -> None:
+    """This instance now delivers messages and fires reminders."""
+    app.alarm.active = True
+    app.delivery.start()
+    app.alarm.start()
+    # Whatever fell due while no instance led goes out now, in due order, marked late.
+    await app.alarm.run_due()
+    async with app.db.session() as session:
+        await ensure_digests(Repos(session), app.clock.now(), app.settings.default_timezone)
+    await app.alarm.arm()
+
+
+def _lost_lead(app: App) -> None:
+    """The lead went with our database connection, and another instance may have it now:
+    stop, so that nothing is sent twice; the supervisor starts us again as a follower."""
+    log.error("lost the lead over delivery (database connection lost); stopping")
+    app.exit_code = 1
+    app.stopping.set()
+    app.poller.stop()
+
+
+def _woken(app: App) -> None:
+    """Another instance committed a message or moved a due time."""
+    if not app.coordination.leads or app.stopping.is_set():
+        return
+    app.delivery.poke()
+    task = asyncio.create_task(app.alarm.arm())
+    app.tasks.append(task)
+    task.add_done_callback(lambda t: app.tasks.remove(t) if t in app.tasks else None)
 
 
 async def _watch_database(db: Database) -> None:
@@ -238,6 +292,7 @@ async def run(app: App) -> None:
         if stop_requested:  # a second signal must not interrupt the clean-up of the first
             return
         stop_requested = True
+        app.stopping.set()
         app.poller.stop()
         # Every wait of start-up (getMe retries, migrations, ...) ends here, not minutes later.
         starting.cancel()
@@ -253,7 +308,10 @@ async def run(app: App) -> None:
                 raise
             log.info("stop requested during start-up")
             return
-        await app.poller.run()
+        if app.settings.webhook_url:
+            await app.stopping.wait()  # updates arrive on the HTTP server
+        else:
+            await app.poller.run()
     except StartupError:
         quiet = True
         raise
@@ -266,7 +324,8 @@ async def run(app: App) -> None:
         if app.web is not None:
             await app.web.cleanup()
         await app.alarm.shutdown()
-        await app.delivery.stop(drain_seconds=DRAIN_SECONDS)
+        await app.delivery.stop(drain_seconds=DRAIN_SECONDS if app.coordination.leads else 0)
+        await app.coordination.stop()
         for task in app.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
@@ -13,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SUPPORTED_LANGUAGES = ("ru", "en")
 # The shape aiogram itself accepts: a numeric bot id, a colon, a secret without spaces.
 _TOKEN_RE = re.compile(r"^\d+:\S+$")
+_WEBHOOK_URL_RE = re.compile(r"^https?://[^/\s]+/\S*$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _ISO_DURATION_RE = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
@@ -81,6 +85,9 @@ class Settings(StorageSettings):
     public_url: str | None = None
     delivery_rate_per_second: float = Field(default=30.0, gt=0)
     polling_timeout: int = Field(default=25, ge=0, le=50)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @field_validator("bot_token")
     @classmethod
@@ -108,6 +115,49 @@ class Settings(StorageSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not a known IANA time zone") from exc
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) URL with a path Telegram can POST to."""
+        if value is None:
+            return None
+        value = value.strip()
+        if not _WEBHOOK_URL_RE.match(value):
+            raise ValueError(
+                "WEBHOOK_URL must be a full URL such as https://bot.example.com/telegram"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1–256 of A–Z, a–z, 0–9, _ and - as a secret token."""
+        if value is not None and not _SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_port(self) -> Settings:
+        """Webhook updates arrive on the HTTP server, which listens only with INTAKE_PORT."""
+        if self.webhook_url and self.intake_port is None:
+            raise ValueError(
+                "WEBHOOK_URL needs INTAKE_PORT: the port this process listens on for Telegram "
+                "(your proxy forwards WEBHOOK_URL to it)"
+            )
+        return self
+
+    def webhook_token(self) -> str:
+        """The secret Telegram sends with each update: WEBHOOK_SECRET, or one derived from the
+        bot token, so that every instance of one bot agrees without being told."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        seed = "nudge-webhook:" + self.bot_token.get_secret_value()
+        return hashlib.sha256(seed.encode()).hexdigest()
+
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, where the HTTP server takes Telegram's updates."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("log_level")
     @classmethod

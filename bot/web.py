@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import math
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from aiogram.types import Update
 from aiogram.utils.i18n import I18n
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from multidict import MultiDictProxy
+from pydantic import ValidationError
 
 from bot import __version__
 from bot.clock import Clock
@@ -38,8 +43,10 @@ from bot.services.intake import (
 )
 from bot.services.leads import create_lead, known_client, new_request, workspace_sla
 from bot.settings import Settings
+from bot.storage.coordination import Coordination, wake_others
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
+from bot.telegram.middlewares import chat_of
 from bot.telegram.outbox import Replies
 from bot.telegram.polling import Poller
 
@@ -47,6 +54,8 @@ log = logging.getLogger("nudge.web")
 server_log = logging.getLogger("nudge.web.server")
 
 POLL_STALE_SECONDS = 60
+# Storage errors are retried this often inside one webhook request before answering 503.
+WEBHOOK_ATTEMPTS = 3
 OUTBOX_STALE_SECONDS = 300
 # The same fields posted again within this window are one lead (a double-clicked submit).
 DUPLICATE_WINDOW = timedelta(minutes=1)
@@ -85,6 +94,7 @@ class WebDeps:
     delivery: Delivery
     alarm: Alarm
     poller: Poller
+    coordination: Coordination
 
 
 class _ClientFaults(logging.Filter):
@@ -102,6 +112,26 @@ class _ClientFaults(logging.Filter):
 
 
 server_log.addFilter(_ClientFaults())
+
+
+class _ChatLocks:
+    """One lock per chat with updates in hand, forgotten when none waits."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat: int) -> AsyncIterator[None]:
+        """Wait for the chat's earlier updates, then hold it."""
+        lock, users = self._locks.setdefault(chat, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[chat]
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
@@ -266,6 +296,7 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
                 again=known is not None,
                 request=form.lead.note if known is not None else None,
             )
+            await wake_others(session)
         deps.delivery.poke()
         await deps.alarm.arm()
         log.info("intake: lead %s created in workspace %s", lead.id, workspace_id)
@@ -277,14 +308,15 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
         return web.Response(status=204, headers=PREFLIGHT)
 
     async def healthz(_request: web.Request) -> web.Response:
-        """GET /healthz: polling freshness and the outbox backlog."""
+        """GET /healthz: this instance's role, update freshness and the outbox backlog."""
         async with deps.db.reader() as session:
             pending, oldest = await Repos(session).outbox.stats()
         since_poll = time.monotonic() - deps.poller.last_ok
         oldest_age = (deps.clock.now() - oldest).total_seconds() if oldest else 0.0
-        # Each check is one condition for "healthy".
+        # Each check is one condition for "healthy". A webhook instance may rightly hear
+        # nothing for hours, so only polling is held to a freshness.
         checks = {
-            "polling": since_poll < POLL_STALE_SECONDS,
+            "polling": webhook or since_poll < POLL_STALE_SECONDS,
             "outbox": oldest_age < OUTBOX_STALE_SECONDS,
             "database": not deps.db.lost,
         }
@@ -294,17 +326,46 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
             {
                 "ok": healthy,
                 "version": __version__,
-                "seconds_since_last_poll": round(since_poll, 3),
+                "role": deps.coordination.role,
+                "updates": "webhook" if webhook else "polling",
+                "seconds_since_last_update" if webhook else "seconds_since_last_poll": round(
+                    since_poll, 3
+                ),
                 "notifications_pending": pending,
                 "oldest_pending_seconds": round(oldest_age, 3),
                 "database": deps.db.lost or "ok",
             },
         )
 
+    async def telegram(request: web.Request) -> web.Response:
+        """POST <WEBHOOK_URL's path>: one update from Telegram, answered 200 only once its
+        transaction has committed (anything else makes Telegram send it again, harmlessly)."""
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), webhook_token.encode()):
+            return web.Response(status=401)
+        try:
+            update = Update.model_validate(
+                json.loads(await request.read()), context={"bot": deps.poller.bot}
+            )
+        except (ValueError, ValidationError):
+            return web.Response(status=400)
+        deps.poller.last_ok = time.monotonic()
+        # Updates of one chat wait for each other here: their order is kept in this process
+        # (other processes are held off by the chat's lock in the transaction).
+        async with chat_locks.hold(chat_of(update)):
+            applied = await deps.poller.handle(update, storage_attempts=WEBHOOK_ATTEMPTS)
+        return web.Response(status=200 if applied else 503)
+
+    webhook = bool(deps.settings.webhook_url)
+    webhook_token = deps.settings.webhook_token() if webhook else ""
+    chat_locks = _ChatLocks()
+
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/intake/{secret}", intake)
     app.router.add_route("OPTIONS", "/intake/{secret}", preflight)
     app.router.add_get("/healthz", healthz)
+    if webhook:
+        app.router.add_post(deps.settings.webhook_path(), telegram)
     return app
 
 

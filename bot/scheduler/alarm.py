@@ -55,6 +55,8 @@ class Alarm:
         self._idle = asyncio.Event()
         self._idle.set()
         self.fired = 0
+        # False on an instance that does not lead: the leader fires every reminder.
+        self.active = True
 
     def start(self) -> None:
         """Start the scheduler (call inside the running loop) with the periodic jobs."""
@@ -98,7 +100,7 @@ class Alarm:
 
     async def arm(self) -> datetime | None:
         """Point the wake-up job at the earliest pending row (or remove it when none)."""
-        if self._stopping:
+        if self._stopping or not self.active:
             return None
         async with self.db.reader() as session:
             due = await Repos(session).reminders.next_due()

@@ -30,6 +30,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration. A database already at it starts without importing Alembic (some 20 MB
 # and a fifth of a second); a test keeps this equal to the migrations' real head.
 SCHEMA_HEAD = "0007"
+# The key of pg_advisory_lock held around a schema upgrade ("nudge" + 2; coordination.py's
+# leader lock is "nudge" + 1).
+MIGRATION_LOCK_KEY = 0x6E75_6467_6502
 
 
 class DatabaseError(Exception):
@@ -186,8 +189,8 @@ class Database:
         )
         return False
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest revision; refuse a database from a newer version."""
+    async def migrate(self) -> str:
+        """Bring the schema to the newest revision and return it; refuse a newer one."""
         path = self.sqlite_file()
         # SQLite quietly creates a missing file, and an empty one reads as a new database:
         # say so, or a lost database would come back empty without a word.
@@ -196,7 +199,17 @@ class Database:
         if not is_new and await self._schema_version() == SCHEMA_HEAD:
             self._note_file(path, is_new)
             log.info("database schema is at %s", SCHEMA_HEAD)
-            return
+            return SCHEMA_HEAD
+        # Several processes may start at once on one PostgreSQL database: one upgrades, the
+        # others wait here and then find the schema at its head.
+        async with self._migration_lock():
+            head = await self._check_and_upgrade()
+        self._note_file(path, is_new)
+        log.info("database schema is at %s", head)
+        return head
+
+    async def _check_and_upgrade(self) -> str:
+        """Check the revision against the known ones and upgrade to the head unless there."""
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
@@ -213,10 +226,37 @@ class Database:
                 "the database was written by a newer version of Nudge "
                 f"(schema {', '.join(unknown)}); upgrade the bot or restore a backup"
             )
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade, cfg)
-        self._note_file(path, is_new)
-        log.info("database schema is at %s", script.get_current_head())
+        head = script.get_current_head() or SCHEMA_HEAD
+        if tuple(current) != (head,):
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade, cfg)
+        return head
+
+    @asynccontextmanager
+    async def _migration_lock(self) -> AsyncIterator[None]:
+        """Hold PostgreSQL's advisory lock for migrations; SQLite has one process anyway."""
+        if self.is_sqlite:
+            yield
+            return
+        async with self.engine.connect() as conn:
+            # Autocommit: a session lock outlives transactions, and the connection must not sit
+            # idle in one while another process's upgrade runs.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            key = MIGRATION_LOCK_KEY
+            try:
+                if not await conn.scalar(text(f"SELECT pg_try_advisory_lock({key})")):
+                    log.info("another process is upgrading the database schema; waiting for it")
+                    await conn.execute(text(f"SELECT pg_advisory_lock({key})"))
+                yield
+            finally:
+                try:
+                    await conn.execute(text(f"SELECT pg_advisory_unlock({key})"))
+                except BaseException:
+                    # A wait cut short, or an unlock that failed: a pooled connection that may
+                    # still hold the lock would block every later migration, and closing it is
+                    # what releases the lock.
+                    await conn.invalidate()
+                    raise
 
     async def _schema_version(self) -> str | None:
         """The schema revision the database is at, in one query; None before the first."""

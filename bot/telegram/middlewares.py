@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.services.accounts import register
 from bot.services.agenda import digest_key, schedule_digest
+from bot.storage.coordination import hold_chat, wake_others
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
 from bot.telegram.outbox import Replies
@@ -48,6 +49,26 @@ def _is_command(update: Update) -> bool:
     """True for a message that is a /command."""
     text = update.message.text if update.message is not None else None
     return bool(text and text.startswith("/"))
+
+
+def chat_of(update: Update) -> int:
+    """The chat an update belongs to (0 for updates of no chat), whose order must hold."""
+    event = (
+        update.message
+        or update.edited_message
+        or update.business_message
+        or update.edited_business_message
+    )
+    if event is not None:
+        return event.chat.id
+    query = update.callback_query
+    if query is not None:
+        return query.message.chat.id if query.message is not None else query.from_user.id
+    if update.my_chat_member is not None:
+        return update.my_chat_member.chat.id
+    if update.deleted_business_messages is not None:
+        return update.deleted_business_messages.chat.id
+    return 0
 
 
 class Batch:
@@ -113,6 +134,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     ) -> tuple[Any, Repos, Replies | None]:
         """Claim the update, know its user, run the handler; (result, repos, replies)."""
         repos = Repos(session)
+        # Another process may hold an update of the same chat (webhook deliveries come over
+        # several connections): it commits first, so a question precedes its answer.
+        await hold_chat(session, chat_of(event))
         if not await repos.updates.claim(event.update_id, self.clock.now()):
             log.info("update %s was handled before; skipped", event.update_id)
             return UNHANDLED, repos, None
@@ -140,6 +164,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["user"] = user
         result = await handler(event, data)
         await self._follow_settings(repos, data.get("user"))
+        if replies.queued or repos.reminders.changed:
+            await wake_others(session)
         return result, repos, replies
 
     async def _follow_settings(self, repos: Repos, before: Any) -> None:

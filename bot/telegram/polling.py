@@ -162,7 +162,7 @@ class Poller:
         If any update of the batch fails, nothing of the batch is committed, and its updates
         are handled again one transaction each, where a bug is retried and given up alone."""
         if len(updates) == 1:
-            await self._handle(updates[0])
+            await self.handle(updates[0])
             return 1
         fed = 0
         started = time.monotonic()
@@ -181,7 +181,7 @@ class Poller:
                 type(exc).__name__,
             )
             for update in updates[:fed]:
-                await self._handle(update)
+                await self.handle(update)
             return fed
         if batch.poke:
             self.dispatcher.workflow_data["delivery"].poke()
@@ -189,18 +189,23 @@ class Poller:
             await self.dispatcher.workflow_data["alarm"].arm()
         return fed
 
-    async def _handle(self, update: Update) -> None:
-        """Feed one update; retry on storage trouble, give up politely on a repeated bug."""
-        bug_attempts = 0
+    async def handle(self, update: Update, *, storage_attempts: int | None = None) -> bool:
+        """Feed one update in its own transaction; retry on storage trouble (for ever unless
+        `storage_attempts` is given), give up politely on a repeated bug. False only when
+        storage kept failing: nothing was committed and the update must come again."""
+        bug_attempts = storage_failures = 0
         delay = 0.2
         while True:
             try:
                 await self.dispatcher.feed_update(self.bot, update)
-                return
+                return True
             except (OperationalError, DBAPIError) as exc:
                 # The database is busy or briefly unavailable: nothing was committed, so the
                 # update is safe to try again; it stays unconfirmed meanwhile.
                 log.warning("update %s: storage error (%s); retrying", update.update_id, exc)
+                storage_failures += 1
+                if storage_attempts is not None and storage_failures >= storage_attempts:
+                    return False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
             except Exception:
@@ -208,7 +213,7 @@ class Poller:
                 log.exception("update %s failed (attempt %d)", update.update_id, bug_attempts)
                 if bug_attempts >= MAX_BUG_ATTEMPTS:
                     await self._give_up(update)
-                    return
+                    return True
 
     async def _give_up(self, update: Update) -> None:
         """Tell the user the command was not applied, echo their text, and mark it handled."""

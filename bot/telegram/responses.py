@@ -18,6 +18,7 @@ from aiogram.methods.base import Response
 METHODS: tuple[type[TelegramMethod[Any]], ...] = (
     methods.AnswerCallbackQuery,
     methods.DeleteWebhook,
+    methods.SetWebhook,
     methods.EditMessageReplyMarkup,
     methods.EditMessageText,
     methods.GetChatMember,

@@ -35,9 +35,12 @@ def text_update(h: Harness, text: str, user_id: int, update_id: int | None = Non
     )
 
 
-async def poll_once(h: Harness, updates: list[Update]) -> list[str]:
+async def poll_once(h: Harness, updates: list[Update], batch_seconds: float = 60.0) -> list[str]:
     """Run the real poller on one getUpdates answer; the SQL it ran (BEGINs and COMMITs)."""
     poller = h.app.poller
+    # The whole answer in one batch however slow this machine is (the 0.2 s cap is tested
+    # apart): a loaded CI box once split it in two.
+    poller.batch_seconds = batch_seconds
     script_updates(h.app.bot, poller, updates)
     statements: list[str] = []
 
@@ -121,3 +124,15 @@ async def test_a_failing_update_rolls_back_alone_and_its_author_gets_their_text_
     [apology] = [t for t in texts if "не сохранилось" in t or "not saved" in t]
     assert "/lead Борис, +7 999 000-00-02" in apology
     assert harness.app.poller.offset == batch[-1].update_id + 1
+
+
+async def test_a_batch_past_its_time_ends_and_the_rest_follow_in_the_next(
+    harness: Harness,
+) -> None:
+    """A batch takes no new update once its time is up: a slow answer does not hold the write
+    lock for the whole getUpdates answer; every update is still applied once."""
+    await onboard(harness, 1001)
+    batch = [text_update(harness, f"/lead Клиент {n}, +7 999 000-00-1{n}", 1001) for n in range(3)]
+    statements = await poll_once(harness, batch, batch_seconds=0.0)
+    assert statements.count("BEGIN") == 3 and statements.count("COMMIT") == 3, statements
+    assert await count(harness, ClientRow) == 3

@@ -27,7 +27,16 @@ LEAD = {"name": "Вера", "phone": "+7 999 000-00-01"}
 
 def web_deps(h: Harness) -> WebDeps:
     app = h.app
-    return WebDeps(app.db, app.clock, app.settings, app.i18n, app.delivery, app.alarm, app.poller)
+    return WebDeps(
+        app.db,
+        app.clock,
+        app.settings,
+        app.i18n,
+        app.delivery,
+        app.alarm,
+        app.poller,
+        app.coordination,
+    )
 
 
 @pytest.fixture

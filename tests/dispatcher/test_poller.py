@@ -38,13 +38,13 @@ async def test_a_failing_command_is_echoed_back_once(harness: Harness) -> None:
         },
         context={"bot": harness.app.bot},
     )
-    await harness.app.poller._handle(update)
+    await harness.app.poller.handle(update)
     await harness.app.delivery.run_once()
     [apology] = harness.session.sent()
     assert "ничего не сохранилось" in apology.text or "не сохранилось" in apology.text
     assert "/boom важные данные клиента" in apology.text
     # Marked handled: a redelivery does not apologise twice.
-    await harness.app.poller._handle(update)
+    await harness.app.poller.handle(update)
     await harness.app.delivery.run_once()
     assert len(harness.session.sent()) == 1
 
@@ -84,7 +84,7 @@ async def test_a_failing_long_command_is_echoed_back_whole(harness: Harness) -> 
         },
         context={"bot": harness.app.bot},
     )
-    await harness.app.poller._handle(update)
+    await harness.app.poller.handle(update)
     for _ in range(5):
         harness.clock.advance(timedelta(seconds=5))
         await harness.app.delivery.run_once()
@@ -114,5 +114,5 @@ async def test_a_failing_button_is_answered(harness: Harness) -> None:
         },
         context={"bot": harness.app.bot},
     )
-    await harness.app.poller._handle(update)
+    await harness.app.poller.handle(update)
     assert [r for r in harness.session.requests if isinstance(r, AnswerCallbackQuery)]

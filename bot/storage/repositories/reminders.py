@@ -208,6 +208,9 @@ class ReminderRepo:
             .where(ReminderRow.state == PENDING, ReminderRow.due_at <= now)
             .order_by(ReminderRow.due_at, ReminderRow.id)
             .limit(limit)
+            # Two instances claiming at once (a lead changing hands) take disjoint rows on
+            # PostgreSQL; SQLite has one writer and leaves the clause out.
+            .with_for_update(skip_locked=True)
         )
         claimed = [replace(Reminder(*r), state=FIRED) for r in rows]
         if claimed:

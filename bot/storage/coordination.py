@@ -1,0 +1,139 @@
+"""Several bot processes on one PostgreSQL: who delivers (an advisory lock), and waking the
+others after a commit (LISTEN/NOTIFY). SQLite has one process, which always leads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger("nudge.coordination")
+
+# A fixed key of pg_advisory_lock for delivery and the alarm (db.MIGRATION_LOCK_KEY is "+ 2").
+LEADER_KEY = 0x6E75_6467_6501  # "nudge" + 1
+CHANNEL = "nudge_wake"
+# How often a follower tries to take over, and a leader checks its connection still holds the
+# lock: a dead leader's lock goes with its connection, so another takes over within this.
+CHECK_SECONDS = 2.0
+
+SINGLE, LEADER, FOLLOWER = "single", "leader", "follower"
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as asyncpg and libpq tools take it (no '+driver')."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def wake_others(session: AsyncSession) -> None:
+    """Tell the other instances, once this transaction commits, that something is queued or
+    a due time moved (PostgreSQL delivers a NOTIFY only on commit, so never too early)."""
+    if _is_postgresql(session):
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+async def hold_chat(session: AsyncSession, chat_id: int) -> None:
+    """Take the chat's lock for this transaction, waiting for another process's update of the
+    same chat to commit first (PostgreSQL; SQLite has a single writer anyway)."""
+    if chat_id and _is_postgresql(session):
+        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+class Coordination:
+    """This instance's role; calls `lead` when it becomes the leader, `lost` if it stops being
+    one while running, and `wake` when another instance notified."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.shared = url.startswith("postgresql")
+        self.role = FOLLOWER if self.shared else SINGLE
+        self._conn: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self.check_seconds = CHECK_SECONDS
+
+    @property
+    def leads(self) -> bool:
+        """True where this instance delivers and fires reminders."""
+        return self.role in (SINGLE, LEADER)
+
+    async def start(
+        self,
+        lead: Callable[[], Awaitable[None]],
+        lost: Callable[[], None],
+        wake: Callable[[], None],
+    ) -> None:
+        """Take the lead at once if nobody holds it; keep trying in the background if not."""
+        if not self.shared:
+            await lead()
+            return
+        await self._connect(wake)
+        await self._try_lead(lead)
+        self._task = asyncio.create_task(self._watch(lead, lost, wake), name="coordination")
+
+    async def stop(self) -> None:
+        """Give up the lead (closing the connection releases the lock) and stop listening."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._close()
+
+    async def _connect(self, wake: Callable[[], None]) -> None:
+        """A connection of our own: it holds the lock and hears the notifications."""
+        import asyncpg
+
+        self._conn = await asyncpg.connect(libpq_url(self.url))
+        await self._conn.add_listener(CHANNEL, lambda *_args: wake())
+
+    async def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._conn.close(), 5)
+            self._conn = None
+
+    async def _try_lead(self, lead: Callable[[], Awaitable[None]]) -> None:
+        """Become the leader if the lock is free."""
+        if await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_KEY):
+            self.role = LEADER
+            log.info("this instance now delivers messages and fires reminders")
+            await lead()
+
+    async def _watch(
+        self,
+        lead: Callable[[], Awaitable[None]],
+        lost: Callable[[], None],
+        wake: Callable[[], None],
+    ) -> None:
+        """Keep the connection; a follower tries for the lead, a leader that lost it says so."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.check_seconds)
+            if self._stopping.is_set():
+                return
+            try:
+                if self._conn is None:
+                    await self._connect(wake)
+                    wake()  # notifications sent while we were away are lost: look anyway
+                if self.role == LEADER:
+                    await self._conn.fetchval("SELECT 1")
+                else:
+                    await self._try_lead(lead)
+            except Exception as exc:  # the connection or the server went away
+                log.warning("lost the coordination connection (%s)", type(exc).__name__)
+                await self._close()
+                if self.role == LEADER:
+                    # The lock went with the connection: another instance may lead already.
+                    self.role = FOLLOWER
+                    lost()
+                    return
