@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import ROOT  # noqa: F401  (puts the project on sys.path)
+from sqlalchemy import insert, text
 
 from bot.storage.db import Database
-
-
-def _ts(at: datetime) -> str:
-    """How SQLAlchemy stores our naive-UTC datetimes in SQLite."""
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+from bot.storage.models import ClientRow, MembershipRow, ReminderRow, UserRow, WorkspaceRow
 
 
 async def migrate(path: Path) -> None:
@@ -26,55 +22,111 @@ async def migrate(path: Path) -> None:
 async def seed(
     path: Path, *, managers: int, leads: int, first_due: datetime, spread: timedelta
 ) -> None:
+    """Seed a SQLite file (see seed_url)."""
+    await seed_url(
+        f"sqlite+aiosqlite:///{path}",
+        managers=managers,
+        leads=leads,
+        first_due=first_due,
+        spread=spread,
+    )
+
+
+async def seed_url(
+    url: str, *, managers: int, leads: int, first_due: datetime, spread: timedelta
+) -> None:
     """`managers` onboarded users with a workspace each; `leads` leads whose SLA pings fall
-    due evenly over `spread` from `first_due` (spread over the managers round-robin)."""
-    await migrate(path)
+    due evenly over `spread` from `first_due` (spread over the managers round-robin). Written
+    through the models' tables, so SQLite and PostgreSQL each get their own column types."""
+    db = Database(url)
+    await db.migrate()
     now = datetime.now(UTC)
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.executemany(
-            "INSERT INTO users (id, first_name, tg_language, language, timezone, work_start_min,"
-            " work_end_min, work_days, weekend_reminders, urgent_in_quiet, holiday_country,"
-            " current_workspace_id, created_at, updated_at) VALUES"
-            " (?, 'M', 'ru', 'ru', 'Europe/Moscow', 600, 1140, '12345', 1, 1, 'RU', ?, ?, ?)",
-            [(10_000 + i, i + 1, _ts(now), _ts(now)) for i in range(managers)],
+    users = [
+        {
+            "id": 10_000 + i,
+            "first_name": "M",
+            "tg_language": "ru",
+            "language": "ru",
+            "timezone": "Europe/Moscow",
+            "work_start_min": 600,
+            "work_end_min": 1140,
+            "work_days": "12345",
+            "weekend_reminders": True,
+            "urgent_in_quiet": True,
+            "holiday_country": "RU",
+            "current_workspace_id": i + 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(managers)
+    ]
+    workspaces = [
+        {
+            "id": i + 1,
+            "name": "W",
+            "owner_id": 10_000 + i,
+            "invite_code": f"inv{i}",
+            "intake_secret": f"sec{i}",
+            "silent_days": 14,
+            "created_at": now,
+        }
+        for i in range(managers)
+    ]
+    members = [
+        {"workspace_id": i + 1, "user_id": 10_000 + i, "role": "owner", "joined_at": now}
+        for i in range(managers)
+    ]
+    step = spread / max(1, leads)
+    clients, reminders = [], []
+    for n in range(leads):
+        manager = n % managers
+        due = first_due + step * n
+        clients.append(
+            {
+                "id": n + 1,
+                "workspace_id": manager + 1,
+                "name": f"Lead {n}",
+                "aliases": "",
+                "status": "lead",
+                "note": "",
+                "owner_id": 10_000 + manager,
+                "received_at": due - timedelta(minutes=15),
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        conn.executemany(
-            "INSERT INTO workspaces (id, name, owner_id, invite_code, intake_secret, silent_days,"
-            " created_at) VALUES (?, 'W', ?, ?, ?, 14, ?)",
-            [(i + 1, 10_000 + i, f"inv{i}", f"sec{i}", _ts(now)) for i in range(managers)],
+        reminders.append(
+            {
+                "workspace_id": manager + 1,
+                "kind": "lead_sla",
+                "client_id": n + 1,
+                "user_id": 10_000 + manager,
+                "due_at": due,
+                "state": "pending",
+                "urgent": True,
+                "payload": "{}",
+                "created_at": now,
+            }
         )
-        conn.executemany(
-            "INSERT INTO memberships (workspace_id, user_id, role, joined_at)"
-            " VALUES (?, ?, 'owner', ?)",
-            [(i + 1, 10_000 + i, _ts(now)) for i in range(managers)],
-        )
-        step = spread / max(1, leads)
-        clients, reminders = [], []
-        for n in range(leads):
-            manager = n % managers
-            due = first_due + step * n
-            received = due - timedelta(minutes=15)
-            clients.append(
-                (
-                    n + 1,
-                    manager + 1,
-                    f"Lead {n}",
-                    10_000 + manager,
-                    _ts(received),
-                    _ts(now),
-                    _ts(now),
-                )
-            )
-            reminders.append((manager + 1, n + 1, 10_000 + manager, _ts(due), _ts(now)))
-        conn.executemany(
-            "INSERT INTO clients (id, workspace_id, name, aliases, status, note, owner_id,"
-            " received_at, created_at, updated_at) VALUES (?, ?, ?, '', 'lead', '', ?, ?, ?, ?)",
-            clients,
-        )
-        conn.executemany(
-            "INSERT INTO reminders (workspace_id, kind, client_id, user_id, due_at, state, urgent,"
-            " payload, created_at) VALUES (?, 'lead_sla', ?, ?, ?, 'pending', 1, '{}', ?)",
-            reminders,
-        )
-    conn.close()
+    try:
+        async with db.session() as session:
+            for table, rows in (
+                (UserRow, users),
+                (WorkspaceRow, workspaces),
+                (MembershipRow, members),
+                (ClientRow, clients),
+                (ReminderRow, reminders),
+            ):
+                for at in range(0, len(rows), 5000):
+                    await session.execute(insert(table), rows[at : at + 5000])
+            if not db.is_sqlite:
+                # Explicit ids were given: move the sequences past them.
+                for table in ("workspaces", "clients"):
+                    await session.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                        )
+                    )
+    finally:
+        await db.close()

@@ -118,14 +118,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: the test is about SQLite itself; it runs on SQLite alone"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only: the test is about PostgreSQL itself; it runs there alone"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test on a database runs on SQLite and on PostgreSQL, unless marked sqlite_only."""
+    """Every test on a database runs on SQLite and on PostgreSQL, unless marked for one."""
     if "backend" not in metafunc.fixturenames:
         return
-    only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
-    metafunc.parametrize("backend", ["sqlite"] if only_sqlite else ["sqlite", "postgresql"])
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        backends = ["sqlite"]
+    elif metafunc.definition.get_closest_marker("postgresql_only") is not None:
+        backends = ["postgresql"]
+    else:
+        backends = ["sqlite", "postgresql"]
+    metafunc.parametrize("backend", backends)
 
 
 @pytest.fixture(scope="session")

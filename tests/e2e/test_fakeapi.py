@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,6 +17,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramForbiddenError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -29,6 +32,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
+from aiohttp import web
 
 from tests.fakeapi import Call, FakeTelegram
 
@@ -324,6 +328,9 @@ async def test_control_api(fake: FakeTelegram, bot: Bot) -> None:
             calls = await resp.json()
         assert [c["status"] for c in calls] == [200, 403, 429]
         assert calls[0]["params"]["text"] == "menu" and calls[0]["index"] >= 1
+        webhook = await post("webhook", {"backends": ["http://127.0.0.1:1"], "retry_max": 0.5})
+        assert webhook["result"] == {"posts": [], "in_flight": []}
+        assert (fake.webhook_backends, fake.webhook_retry_max) == (["http://127.0.0.1:1"], 0.5)
 
 
 async def test_dispatcher_polling_end_to_end(fake: FakeTelegram, bot: Bot) -> None:
@@ -371,3 +378,361 @@ async def test_standalone_process() -> None:
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 10) == 0
+
+
+# ----------------------------------------------------------------- webhook delivery
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that records what the fake posts and answers with
+    whatever `answer` returns (200 by default)."""
+
+    def __init__(self) -> None:
+        """Not listening until start()."""
+        self.url = ""
+        self.received: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path with query, headers)
+        # ("in", update_id) when a POST arrives, ("out", update_id, status) when answered.
+        self.log: list[tuple[Any, ...]] = []
+        self.active = self.peak = 0
+        self.answer: Callable[[dict[str, Any]], Awaitable[int]] = self._ok
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    @staticmethod
+    async def _ok(update: dict[str, Any]) -> int:
+        """The default answer."""
+        return 200
+
+    async def start(self) -> None:
+        """Listen on a free port."""
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Receiver:
+        """Start and return self."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop."""
+        await self.stop()
+
+    def ids(self) -> list[int]:
+        """update_ids in arrival order (retries included)."""
+        return [u["update_id"] for u in self.received]
+
+    async def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait for a condition on what arrived, with a deadline."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                changed = self._changed
+                await changed.wait()
+
+    def _bump(self) -> None:
+        """Wake until()."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        """Record the update, then answer."""
+        update = await request.json()
+        self.received.append(update)
+        self.requests.append((request.path_qs, dict(request.headers)))
+        self.log.append(("in", update["update_id"]))
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        self._bump()
+        try:
+            status = await self.answer(update)
+        finally:
+            self.active -= 1
+        self.log.append(("out", update["update_id"], status))
+        self._bump()
+        return web.Response(status=status)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A running webhook receiver."""
+    async with Receiver() as server:
+        yield server
+
+
+def closed_port_url() -> str:
+    """A base URL nobody listens on (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+async def until(fake: FakeTelegram, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for a condition on the fake's state; it changes only when the fake bumps."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await fake._changed.wait()
+
+
+def posts_of(fake: FakeTelegram, update_id: int) -> list[tuple[int | str, float]]:
+    """(status, answered at) of every POST of one update."""
+    return [(status, at) for uid, status, at in fake.webhook_posts if uid == update_id]
+
+
+async def test_webhook_posts_with_secret_and_reports_info(
+    fake: FakeTelegram, bot: Bot, receiver: Receiver
+) -> None:
+    """Queued and new updates are posted as JSON with the secret header; getWebhookInfo and
+    the recorded calls reflect the webhook; redeliver() posts again."""
+    first = fake.send_text("hi", user_id=7)
+    assert await bot.set_webhook(
+        f"{receiver.url}/tg?k=v", secret_token="0012", allowed_updates=["message"]
+    )
+    second = fake.press("d:1", user_id=7)
+    await fake.wait_webhook_idle(5)
+    assert receiver.ids() == [first, second]
+    assert receiver.received[0]["message"]["text"] == "hi"
+    assert receiver.received[1]["callback_query"]["data"] == "d:1"
+    path, headers = receiver.requests[0]
+    assert path == "/tg?k=v" and headers[SECRET_HEADER] == "0012"
+    assert headers["Content-Type"] == "application/json"
+    assert [(uid, status) for uid, status, _ in fake.webhook_posts] == [(first, 200), (second, 200)]
+    info = await bot.get_webhook_info()
+    assert (info.url, info.has_custom_certificate, info.pending_update_count) == (
+        f"{receiver.url}/tg?k=v",
+        False,
+        0,
+    )
+    assert (info.max_connections, info.allowed_updates) == (40, ["message"])
+    assert info.last_error_date is None
+
+    fake.redeliver(first)
+    await fake.wait_webhook_idle(5)
+    assert receiver.ids() == [first, second, first]
+
+    assert await bot.set_webhook(f"{receiver.url}/tg")  # no secret now: no header
+    third = fake.send_text("again", user_id=8)
+    await fake.wait_webhook_idle(5)
+    assert receiver.ids()[-1] == third and SECRET_HEADER not in receiver.requests[-1][1]
+    assert await bot.delete_webhook()
+    info = await bot.get_webhook_info()
+    assert (info.url, info.pending_update_count, info.max_connections) == ("", 0, None)
+    assert [c.method for c in fake.calls if "Webhook" in c.method] == [
+        "setWebhook",
+        "getWebhookInfo",
+        "setWebhook",
+        "deleteWebhook",
+        "getWebhookInfo",
+    ]
+    assert fake.calls_of("setWebhook")[0].params["secret_token"] == "0012"
+    with pytest.raises(TelegramBadRequest, match="secret token"):
+        await bot.set_webhook(f"{receiver.url}/tg", secret_token="no spaces")
+
+
+async def test_webhook_one_chat_in_order_chats_in_parallel(
+    fake: FakeTelegram, bot: Bot, receiver: Receiver
+) -> None:
+    """A chat's next update waits until its previous one was answered, even when that is
+    slow; another chat's update arrives meanwhile."""
+    first = fake.send_text("first", user_id=1)
+    other = fake.send_text("other", user_id=2)
+    second = fake.send_text("second", user_id=1)
+    pressed = fake.press("d:1", user_id=1)  # a callback_query belongs to its message's chat
+    chatless = fake.add_update({"poll": {"id": "p", "question": "?", "options": []}})
+
+    async def answer(update: dict[str, Any]) -> int:
+        """Hold the chat's first update until the other chat's update has arrived."""
+        if update["update_id"] == first:
+            await receiver.until(lambda: other in receiver.ids())
+        return 200
+
+    receiver.answer = answer
+    await bot.set_webhook(f"{receiver.url}/tg")
+    await fake.wait_webhook_idle(5)
+    log = receiver.log
+    assert sorted(receiver.ids()) == [first, other, second, pressed, chatless]
+    assert log.index(("in", other)) < log.index(("out", first, 200))  # in parallel
+    assert log.index(("out", first, 200)) < log.index(("in", second))  # in order
+    assert log.index(("out", second, 200)) < log.index(("in", pressed))
+    assert receiver.peak >= 2
+
+
+async def test_webhook_retry_holds_back_the_chat(
+    fake: FakeTelegram, bot: Bot, receiver: Receiver
+) -> None:
+    """A 500 leaves the update queued and retried after a doubling back-off; the chat's next
+    update waits for the retried one's 200, another chat's does not."""
+    fake.webhook_retry_min = 0.05
+    first = fake.send_text("a", user_id=1)
+    second = fake.send_text("b", user_id=1)
+    other = fake.send_text("c", user_id=2)
+    attempts: dict[int, int] = {}
+
+    async def answer(update: dict[str, Any]) -> int:
+        """Refuse the first update twice; its retry succeeds only after the other chat's
+        update arrived (which therefore must not wait behind it)."""
+        uid = update["update_id"]
+        attempts[uid] = attempts.get(uid, 0) + 1
+        if uid == first and attempts[uid] <= 2:
+            return 500
+        if uid == first:
+            await receiver.until(lambda: other in receiver.ids())
+        return 200
+
+    receiver.answer = answer
+    await bot.set_webhook(f"{receiver.url}/tg")
+    await until(fake, lambda: len(posts_of(fake, first)) >= 1)
+    info = await bot.get_webhook_info()
+    assert info.last_error_message and "500" in info.last_error_message
+    await fake.wait_webhook_idle(5)
+    assert [i for i in receiver.ids() if i != other] == [first, first, first, second]
+    statuses = [status for status, _ in posts_of(fake, first)]
+    assert statuses == [500, 500, 200]
+    (_, refused), (_, refused_again), (_, confirmed) = posts_of(fake, first)
+    assert refused_again - refused >= 0.05 and confirmed - refused_again >= 0.1  # doubling
+    assert receiver.log.index(("out", first, 200)) < receiver.log.index(("in", second))
+    assert [status for status, _ in posts_of(fake, second)] == [200]
+
+
+async def test_webhook_timeout_is_a_failed_delivery(
+    fake: FakeTelegram, bot: Bot, receiver: Receiver
+) -> None:
+    """A POST unanswered within webhook_timeout is recorded as a timeout and retried."""
+    fake.webhook_timeout, fake.webhook_retry_min = 0.2, 0.01
+    release = asyncio.Event()
+    uid = fake.send_text("slow")
+
+    async def answer(update: dict[str, Any]) -> int:
+        """Hang on the first attempt."""
+        if len(receiver.received) == 1:
+            await release.wait()
+        return 200
+
+    receiver.answer = answer
+    try:
+        await bot.set_webhook(f"{receiver.url}/tg")
+        await fake.wait_webhook_idle(5)
+    finally:
+        release.set()
+    (timed_out, _), (ok, _) = posts_of(fake, uid)
+    assert isinstance(timed_out, str) and "Timeout" in timed_out and ok == 200
+
+
+async def test_get_updates_refused_while_webhook_set(fake: FakeTelegram, bot: Bot) -> None:
+    """getUpdates (even one already long-polling) gets 409 while a webhook is set; after
+    deleteWebhook undelivered updates come through getUpdates."""
+    fake.webhook_retry_min = 0.01
+    polls = fake._poll_gen
+    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    await until(fake, lambda: fake._poll_gen > polls)
+    assert await bot.set_webhook(f"{closed_port_url()}/tg")
+    with pytest.raises(TelegramConflictError, match="webhook is active"):
+        await poll
+    uid = fake.send_text("kept")
+    await until(fake, lambda: len(posts_of(fake, uid)) >= 2)  # refused connection, retried
+    assert all(isinstance(status, str) for status, _ in posts_of(fake, uid))
+    with pytest.raises(TelegramConflictError, match="webhook"):
+        await bot.get_updates(timeout=0)
+    info = await bot.get_webhook_info()
+    assert info.pending_update_count == 1 and info.last_error_message
+    assert await bot.delete_webhook()
+    assert fake.webhook is None and fake._delivery is None and not fake._in_flight
+    assert [u.update_id for u in await bot.get_updates(timeout=0)] == [uid]
+
+
+async def test_set_webhook_drop_pending_updates(
+    fake: FakeTelegram, bot: Bot, receiver: Receiver
+) -> None:
+    """drop_pending_updates=True on setWebhook drops the queue; without it the queue stays."""
+    fake.send_text("dropped")
+    assert await bot.set_webhook(f"{receiver.url}/tg", drop_pending_updates=True)
+    assert fake.pending_updates == []
+    new = fake.send_text("new")
+    await fake.wait_webhook_idle(5)
+    assert receiver.ids() == [new]
+    assert await bot.delete_webhook()
+    kept = fake.send_text("kept")
+    assert await bot.set_webhook(f"{receiver.url}/tg")
+    await fake.wait_webhook_idle(5)
+    assert receiver.ids() == [new, kept]
+
+
+async def test_webhook_backends_round_robin(fake: FakeTelegram, bot: Bot) -> None:
+    """With webhook_backends, POSTs go round-robin to them on the webhook URL's path; a
+    backend that is down only delays delivery, each update is confirmed exactly once."""
+    fake.webhook_retry_min = 0.01
+    async with Receiver() as one, Receiver() as two:
+        fake.webhook_backends = [one.url, two.url]
+        assert await bot.set_webhook("https://bot.example.com/tg?k=v")
+        serial = [fake.send_text(f"m{i}", user_id=1) for i in range(4)]  # one at a time
+        await fake.wait_webhook_idle(5)
+        assert (one.ids(), two.ids()) == (serial[0::2], serial[1::2])
+        assert {path for path, _ in one.requests + two.requests} == {"/tg?k=v"}
+
+        fake.webhook_backends = [one.url, closed_port_url()]
+        spread = [fake.send_text(f"s{i}", user_id=10 + i % 3) for i in range(9)]
+        await fake.wait_webhook_idle(10)
+    assert sorted(one.ids()[2:]) == spread  # each exactly once, all on the live backend
+    failed = [p for p in fake.webhook_posts if p[0] in spread and p[1] != 200]
+    assert failed and all(isinstance(status, str) for _, status, _ in failed)
+    for uid in spread:
+        assert [status for status, _ in posts_of(fake, uid)].count(200) == 1
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_webhook_max_connections(
+    fake: FakeTelegram, bot: Bot, receiver: Receiver, limit: int
+) -> None:
+    """No more than max_connections POSTs are in flight at once (and that many are used)."""
+    ids = [fake.send_text(f"c{i}", user_id=100 + i) for i in range(6)]
+
+    async def answer(update: dict[str, Any]) -> int:
+        """Hold the first POSTs until `limit` of them are in flight at once."""
+        await receiver.until(lambda: receiver.peak >= limit)
+        return 200
+
+    receiver.answer = answer
+    assert await bot.set_webhook(f"{receiver.url}/tg", max_connections=limit)
+    await fake.wait_webhook_idle(5)
+    assert sorted(receiver.ids()) == ids and receiver.peak == limit
+
+
+async def test_wait_webhook_idle_times_out_and_stop_cancels_delivery(receiver: Receiver) -> None:
+    """wait_webhook_idle raises with the state on a deadline; stop() cancels the POST in
+    flight and closes the HTTP client."""
+    release = asyncio.Event()
+
+    async def answer(update: dict[str, Any]) -> int:
+        """Hang until the test ends."""
+        await release.wait()
+        return 200
+
+    receiver.answer = answer
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    try:
+        bot = make_bot(fake.url)
+        await bot.set_webhook(f"{receiver.url}/tg")
+        await bot.session.close()
+        uid = fake.send_text("stuck")
+        await receiver.until(lambda: receiver.ids() == [uid])
+        with pytest.raises(AssertionError, match=rf"in flight \[{uid}\]"):
+            await fake.wait_webhook_idle(0.2)
+        session = fake._http
+        await fake.stop()
+        assert session is not None and session.closed and fake._delivery is None
+        assert fake.webhook_posts == [(uid, "CancelledError", fake.webhook_posts[0][2])]
+    finally:
+        release.set()
+        await fake.stop()

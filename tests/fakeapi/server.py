@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 from aiohttp import web
 
 TEXT_KEYS = frozenset(
@@ -34,6 +36,8 @@ TEXT_KEYS = frozenset(
         "parse_mode",
         "custom_title",
         "message_text",
+        # Webhook secrets are free text: "0012" must not arrive as the number 12.
+        "secret_token",
     }
 )
 NUM_RE = re.compile(r"-?\d+(\.\d+)?")
@@ -92,6 +96,20 @@ RESTRICTED_RIGHTS = (
     "can_pin_messages",
     "can_manage_topics",
 )
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Update kinds whose chat is `<kind>.chat.id`: Telegram posts one chat's updates one at a time.
+CHAT_UPDATE_KINDS = (
+    "message",
+    "edited_message",
+    "business_message",
+    "edited_business_message",
+    "my_chat_member",
+    "deleted_business_messages",
+)
 
 
 @dataclass
@@ -115,6 +133,32 @@ class _Fault:
     retry_after: int | None
     times: int
     chat_id: int | None = None
+
+
+@dataclass
+class Webhook:
+    """The webhook set by setWebhook."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    allowed_updates: list[str] | None
+
+
+def update_chat(update: dict[str, Any]) -> tuple[str, int]:
+    """The queue an update is delivered in: its chat, or (for chat-less updates) its own."""
+    for kind in CHAT_UPDATE_KINDS:
+        chat = (update.get(kind) or {}).get("chat") or {}
+        if "id" in chat:
+            return ("chat", chat["id"])
+    query = update.get("callback_query")
+    if query is not None:
+        chat = (query.get("message") or {}).get("chat") or {}
+        if "id" in chat:
+            return ("chat", chat["id"])
+        if "id" in (query.get("from") or {}):
+            return ("chat", query["from"]["id"])
+    return ("update", update["update_id"])
 
 
 class ApiError(Exception):
@@ -201,6 +245,23 @@ class FakeTelegram:
         self._closing = False
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # Webhook delivery (setWebhook). webhook_backends emulates a load balancer: POSTs go
+        # round-robin to these base URLs, keeping the webhook URL's path and query.
+        self.webhook: Webhook | None = None
+        self.webhook_backends: list[str] | None = None
+        self.webhook_timeout = 30.0
+        self.webhook_retry_min = 0.1
+        self.webhook_retry_max = 2.0
+        # Every POST attempt: (update_id, HTTP status or exception class name, monotonic time
+        # of the answer).
+        self.webhook_posts: list[tuple[int, int | str, float]] = []
+        self._webhook_error: tuple[int, str] | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # update_id -> (monotonic time before which it is not posted again, last back-off).
+        self._retry: dict[int, tuple[float, float]] = {}
+        self._backend_turn = itertools.count()
+        self._delivery: asyncio.Task[None] | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -217,6 +278,7 @@ class FakeTelegram:
             "member",
             "business_connection",
             "business_message",
+            "webhook",
         ):
             app.router.add_post(f"/_control/{name}", self._control)
         app.router.add_get("/_control/calls", self._control_calls)
@@ -226,11 +288,17 @@ class FakeTelegram:
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
         self.port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{self.port}"
+        if self.webhook is not None:  # restarted after stop(): the webhook is still set
+            self._start_delivery()
 
     async def stop(self) -> None:
         """Release pending long-polls and shut the server down."""
         self._closing = True
         self._bump()
+        await self._stop_delivery()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -258,6 +326,128 @@ class FakeTelegram:
         """Wake everything waiting for a change (calls, updates, polls)."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    # ----------------------------------------------------------------- webhook delivery
+    async def wait_webhook_idle(self, timeout: float) -> None:
+        """Wait until every queued update was confirmed and no webhook POST is in flight."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._queue or self._in_flight:
+                    await self._changed.wait()
+        except TimeoutError:
+            posts = "\n".join(f"  {p}" for p in self.webhook_posts[-20:])
+            raise AssertionError(
+                f"webhook not idle after {timeout}s: queued {sorted(self._queue)}, "
+                f"in flight {sorted(self._in_flight)}, webhook {self.webhook}. "
+                f"Last POSTs (update_id, status, at):\n{posts or '  (none)'}"
+            ) from None
+
+    def _start_delivery(self) -> None:
+        """Start the delivery task (once) and the HTTP client it posts with."""
+        if self._http is None or self._http.closed:
+            # Our own max_connections bounds concurrency; the connector must not add another.
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.create_task(self._deliver(), name="fake-webhook-delivery")
+
+    async def _stop_delivery(self) -> None:
+        """Cancel the delivery task and every POST in flight (their updates stay queued)."""
+        tasks = [t for t in (self._delivery, *self._in_flight.values()) if t is not None]
+        self._delivery = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._in_flight.clear()
+        self._retry.clear()
+        self._bump()
+
+    async def _deliver(self) -> None:
+        """Post queued updates while a webhook is set: one chat's in order, chats in parallel."""
+        while self.webhook is not None and not self._closing:
+            changed = self._changed  # taken before the scan, so no change is missed
+            wake = self._post_ready(self.webhook)
+            try:
+                async with asyncio.timeout(wake):
+                    await changed.wait()
+            except TimeoutError:
+                pass  # a retry's back-off ran out
+
+    def _post_ready(self, hook: Webhook) -> float | None:
+        """Start POSTs for every update that may go now; return seconds until a back-off
+        ends (None if no update waits for one)."""
+        now = time.monotonic()
+        waits: list[float] = []  # seconds until each back-off ends
+        # Chats with an update in flight, or with an earlier update still queued: one chat
+        # gets one POST at a time, even when redeliver() re-queued an earlier update.
+        busy = {update_chat(self._history[i]) for i in self._in_flight}
+        for update_id in sorted(self._queue):
+            chat = update_chat(self._queue[update_id])
+            if chat in busy:
+                continue
+            busy.add(chat)
+            not_before = self._retry.get(update_id, (0.0, 0.0))[0]
+            if not_before > now:
+                waits.append(not_before - now)
+                continue
+            if len(self._in_flight) >= hook.max_connections:
+                break
+            # Like getUpdates handing an update out: a redeliver() from now on counts again.
+            self._fresh.discard(update_id)
+            self._in_flight[update_id] = asyncio.create_task(
+                self._post(hook, update_id, self._queue[update_id])
+            )
+        return min(waits, default=None)
+
+    def _webhook_target(self, url: str) -> str:
+        """The URL to post to: the webhook's, or its path on the next backend in turn."""
+        if not self.webhook_backends:
+            return url
+        backend = urlsplit(
+            self.webhook_backends[next(self._backend_turn) % len(self.webhook_backends)]
+        )
+        parts = urlsplit(url)
+        return urlunsplit((backend.scheme, backend.netloc, parts.path, parts.query, ""))
+
+    async def _post(self, hook: Webhook, update_id: int, update: dict[str, Any]) -> None:
+        """POST one update; confirm it on 2xx, else schedule a retry after a back-off."""
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        status: int | str
+        assert self._http is not None
+        try:
+            async with self._http.post(
+                self._webhook_target(hook.url),
+                data=json.dumps(update),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+            ) as response:
+                await response.read()
+                status = response.status
+        except asyncio.CancelledError:
+            self.webhook_posts.append((update_id, "CancelledError", time.monotonic()))
+            raise
+        except Exception as e:  # any failure to deliver is Telegram's "retry later"
+            status = type(e).__name__
+        self.webhook_posts.append((update_id, status, time.monotonic()))
+        self._in_flight.pop(update_id, None)
+        if isinstance(status, int) and 200 <= status < 300:
+            self._retry.pop(update_id, None)
+            # A redeliver() while the POST was under way asks for one more delivery.
+            if update_id not in self._fresh:
+                self._queue.pop(update_id, None)
+        else:
+            message = (
+                f"Wrong response from the webhook: {status}"
+                if isinstance(status, int)
+                else f"Connection failed: {status}"
+            )
+            self._webhook_error = (int(time.time()), message)
+            if update_id in self._queue:
+                last = self._retry.get(update_id, (0.0, 0.0))[1]
+                delay = min(max(last * 2, self.webhook_retry_min), self.webhook_retry_max)
+                self._retry[update_id] = (time.monotonic() + delay, delay)
+        self._bump()
 
     # ----------------------------------------------------------------- user side
     @property
@@ -637,7 +827,7 @@ class FakeTelegram:
         return True
 
     async def _control(self, request: web.Request) -> web.Response:
-        """POST /_control/{update,press,block,fail,redeliver,rate,member,business_*}."""
+        """POST /_control/{update,press,block,fail,redeliver,rate,member,business_*,webhook}."""
         action = request.path.rsplit("/", 1)[-1]
         body: dict[str, Any] = await request.json() if request.body_exists else {}
         result: Any = True
@@ -686,6 +876,15 @@ class FakeTelegram:
             result = self.business_connection(body.pop("id"), **body)
         elif action == "business_message":
             result = self.business_message(body.pop("text", ""), **body)
+        elif action == "webhook":
+            # Delivery knobs for a fake in another process; absent keys are left as they are.
+            for key in ("backends", "timeout", "retry_min", "retry_max"):
+                if key in body:
+                    setattr(self, f"webhook_{key}", body[key])
+            result = {
+                "posts": [list(p) for p in self.webhook_posts],
+                "in_flight": sorted(self._in_flight),
+            }
         return web.json_response({"ok": True, "result": result})
 
     async def _control_calls(self, request: web.Request) -> web.Response:
@@ -723,6 +922,8 @@ class FakeTelegram:
 
     async def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """getUpdates: confirm by offset, then long-poll up to `timeout` seconds."""
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         offset, limit = params.get("offset"), min(max(params.get("limit", 100), 1), 100)
         if isinstance(offset, int) and offset > 0:
             for update_id in [i for i in self._queue if i < offset and i not in self._fresh]:
@@ -733,10 +934,17 @@ class FakeTelegram:
         self._bump()
         try:
             async with asyncio.timeout(max(float(params.get("timeout", 0)), 0)):
-                while not self._queue and generation == self._poll_gen and not self._closing:
+                while (
+                    not self._queue
+                    and generation == self._poll_gen
+                    and self.webhook is None
+                    and not self._closing
+                ):
                     await self._changed.wait()
         except TimeoutError:
             pass
+        if self.webhook is not None:  # set while this poll waited
+            raise ApiError(409, WEBHOOK_CONFLICT)
         if generation != self._poll_gen:
             raise ApiError(
                 409,
@@ -747,11 +955,52 @@ class FakeTelegram:
         self._fresh.difference_update(u["update_id"] for u in batch)
         return batch
 
+    async def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        """setWebhook: store it and start posting the queue to it (an empty url deletes it)."""
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._api_deletewebhook(params)
+        secret = params.get("secret_token")
+        if secret is not None and not SECRET_RE.fullmatch(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        self.webhook = Webhook(
+            url=url,
+            secret_token=None if secret is None else str(secret),
+            # Telegram accepts 1-100.
+            max_connections=min(max(int(params.get("max_connections", 40)), 1), 100),
+            allowed_updates=list(allowed) if isinstance(allowed, list) else None,
+        )
+        self._webhook_error = None
+        self._retry.clear()  # a new webhook gets every update at once
+        if params.get("drop_pending_updates"):
+            self._queue.clear()
+        self._start_delivery()
+        self._bump()  # wakes the delivery loop and refuses long-polls under way
+        return True
+
     async def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
-        """deleteWebhook (drop_pending_updates honoured)."""
+        """deleteWebhook: stop posting (undelivered updates stay for getUpdates unless
+        drop_pending_updates)."""
+        self.webhook = None
+        await self._stop_delivery()
         if params.get("drop_pending_updates"):
             self._queue.clear()
         return True
+
+    async def _api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """getWebhookInfo (url "" when none; the webhook's fields only when one is set)."""
+        info: dict[str, Any] = {
+            "url": self.webhook.url if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._queue),
+        }
+        if self.webhook is not None:
+            info["max_connections"] = self.webhook.max_connections
+            info["allowed_updates"] = self.webhook.allowed_updates or []
+            if self._webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
 
     async def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         """sendMessage with Telegram's basic validation."""

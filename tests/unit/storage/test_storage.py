@@ -170,11 +170,10 @@ async def test_migrations_build_exactly_the_models(database_url: str) -> None:
     assert diff == []
 
 
+@pytest.mark.postgresql_only
 async def test_postgresql_columns_are_timestamptz_and_numeric(database_url: str) -> None:
     """Instants are stored with their zone and money as exact numeric on PostgreSQL."""
     db = Database(database_url)
-    if db.is_sqlite:
-        pytest.skip("SQLite has no column types to check")
     await db.migrate()
     try:
         async with db.engine.connect() as conn:
