@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import shutil
 import socket
 import tempfile
@@ -151,6 +152,7 @@ async def main() -> None:
     parser.add_argument("--commands", type=int, default=1000)
     parser.add_argument("--reminders", type=int, default=3000)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # not "created a new empty database" per setup
     try:
         server: pgserver.Server | None = pgserver.start()
     except (pgserver.Unavailable, OSError) as exc:

@@ -196,3 +196,25 @@ async def test_two_instances_one_killed_mid_stream_nothing_lost_doubled_or_reord
         assert (await health(cluster.ports[n]))["ok"]
     finally:
         await cluster.stop()
+
+
+async def test_a_leader_cut_off_from_the_database_stops_with_exit_code_1(
+    fake: FakeTelegram, database: str, tmp_path: Path
+) -> None:
+    """Its lead went with its connection and another may hold it now: it must not send on."""
+    cluster = Cluster(fake, database, tmp_path)
+    try:
+        await cluster.start(0)
+        assert await cluster.role(0) == "leader"
+        [cut] = await fetch(
+            database,
+            "SELECT pg_terminate_backend(pid) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND granted",
+        )
+        assert cut[0] is True
+        proc = cluster.bots[0].proc
+        assert proc is not None
+        assert await asyncio.wait_for(proc.wait(), 30) == 1
+        assert "lost the lead over delivery" in cluster.bots[0].log()
+    finally:
+        await cluster.stop()
