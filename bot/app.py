@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -81,6 +87,7 @@ class App:
     # Set to stop serving (a signal, or this instance losing the lead it held).
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     exit_code: int = 0
+    arming: asyncio.Task[object] | None = None
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -179,6 +186,33 @@ async def _get_me(app: App) -> str:
             delay = min(delay * 2, 30.0)
 
 
+async def _set_webhook(app: App) -> None:
+    """Point Telegram at WEBHOOK_URL (after the server listens: updates come at once), keeping
+    pending updates; an outage or a flood limit (instances starting together) is waited out,
+    a refusal stops the start with Telegram's reason."""
+    delay = 1.0
+    while True:
+        try:
+            await app.bot.set_webhook(
+                app.settings.webhook_url or "",
+                secret_token=app.settings.webhook_token(),
+                allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=app.settings.webhook_max_connections,
+                drop_pending_updates=False,
+            )
+            return
+        except TelegramRetryAfter as exc:
+            await asyncio.sleep(float(exc.retry_after))
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning(
+                "could not set the webhook (%s); retrying in %.0f s", type(exc).__name__, delay
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+        except TelegramBadRequest as exc:
+            raise StartupError(f"Telegram refused WEBHOOK_URL: {exc.message}") from exc
+
+
 async def _set_commands(app: App) -> None:
     """The command menu per language; a failure here only costs the menu."""
     try:
@@ -225,15 +259,7 @@ async def _start(app: App) -> None:
         )
         app.web = await start_web(deps, app.settings.intake_host, app.settings.intake_port)
     if app.settings.webhook_url:
-        # Listening first: Telegram starts sending as soon as the webhook is set. Pending
-        # updates are kept; every instance sets the same webhook, which is harmless.
-        await app.bot.set_webhook(
-            app.settings.webhook_url,
-            secret_token=app.settings.webhook_token(),
-            allowed_updates=list(ALLOWED_UPDATES),
-            max_connections=app.settings.webhook_max_connections,
-            drop_pending_updates=False,
-        )
+        await _set_webhook(app)
     app.tasks.append(asyncio.create_task(_set_commands(app)))
     app.tasks.append(asyncio.create_task(_watch_database(app.db)))
     # The ~260k objects of start-up (modules, mappers, catalogues) live as long as the process:
@@ -257,11 +283,19 @@ async def _lead(app: App) -> None:
 
 def _lost_lead(app: App) -> None:
     """The lead went with our database connection, and another instance may have it now:
-    stop, so that nothing is sent twice; the supervisor starts us again as a follower."""
+    stop sending at once, so that nothing is sent twice, then stop the process; the
+    supervisor starts it again as a follower."""
     log.error("lost the lead over delivery (database connection lost); stopping")
     app.exit_code = 1
+    app.tasks.append(asyncio.create_task(_stand_down(app)))
     app.stopping.set()
     app.poller.stop()
+
+
+async def _stand_down(app: App) -> None:
+    """No send and no firing from here on (the shutdown that follows has more to wait for)."""
+    await app.delivery.stop(drain_seconds=0)
+    await app.alarm.shutdown()
 
 
 def _woken(app: App) -> None:
@@ -269,9 +303,9 @@ def _woken(app: App) -> None:
     if not app.coordination.leads or app.stopping.is_set():
         return
     app.delivery.poke()
-    task = asyncio.create_task(app.alarm.arm())
-    app.tasks.append(task)
-    task.add_done_callback(lambda t: app.tasks.remove(t) if t in app.tasks else None)
+    if app.arming is not None and not app.arming.done():
+        return  # a burst of notifications re-arms once
+    app.arming = asyncio.create_task(app.alarm.arm())
 
 
 async def _watch_database(db: Database) -> None:
@@ -321,12 +355,13 @@ async def run(app: App) -> None:
     finally:
         if not quiet:
             log.info("stopping")
+        app.coordination.no_takeover()
         if app.web is not None:
             await app.web.cleanup()
         await app.alarm.shutdown()
         await app.delivery.stop(drain_seconds=DRAIN_SECONDS if app.coordination.leads else 0)
         await app.coordination.stop()
-        for task in app.tasks:
+        for task in [*app.tasks, *([app.arming] if app.arming else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -127,6 +127,12 @@ class Settings(StorageSettings):
             raise ValueError(
                 "WEBHOOK_URL must be a full URL such as https://bot.example.com/telegram"
             )
+        path = urlsplit(value).path
+        if path.startswith(("/intake/", "/healthz")):
+            raise ValueError(
+                "WEBHOOK_URL's path must not be under /intake/ or /healthz (the server's own "
+                "routes): use e.g. /telegram"
+            )
         return value
 
     @field_validator("webhook_secret")

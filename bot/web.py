@@ -43,7 +43,7 @@ from bot.services.intake import (
 )
 from bot.services.leads import create_lead, known_client, new_request, workspace_sla
 from bot.settings import Settings
-from bot.storage.coordination import Coordination, wake_others
+from bot.storage.coordination import Coordination, hold, wake_others
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
 from bot.telegram.middlewares import chat_of
@@ -56,6 +56,9 @@ server_log = logging.getLogger("nudge.web.server")
 POLL_STALE_SECONDS = 60
 # Storage errors are retried this often inside one webhook request before answering 503.
 WEBHOOK_ATTEMPTS = 3
+# Telegram's largest update (a 4,096-character message with its quote, entities and escapes)
+# stays far below this.
+WEBHOOK_MAX_BODY = 1024 * 1024
 OUTBOX_STALE_SECONDS = 300
 # The same fields posted again within this window are one lead (a double-clicked submit).
 DUPLICATE_WINDOW = timedelta(minutes=1)
@@ -251,8 +254,10 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
         digest = fingerprint(fields)
         async with deps.db.session() as session:
             repos = Repos(session)
-            # Checked in the same (write-locked) transaction that creates the lead, so two
-            # identical posts racing each other still make one lead.
+            # Checked in the same transaction that creates the lead, under the workspace's
+            # intake lock (SQLite's single writer, a PostgreSQL advisory lock across
+            # instances), so two identical posts racing each other still make one lead.
+            await hold(session, f"intake:{workspace_id}")
             if key:
                 earlier = await repos.intake.by_key(workspace_id, key)
                 if earlier is not None and earlier[1] != digest:
@@ -317,7 +322,9 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
         # nothing for hours, so only polling is held to a freshness.
         checks = {
             "polling": webhook or since_poll < POLL_STALE_SECONDS,
-            "outbox": oldest_age < OUTBOX_STALE_SECONDS,
+            # Only the instance that delivers answers for the queue: a backed-up outbox must
+            # not take every follower out of the load balancer too.
+            "outbox": not deps.coordination.leads or oldest_age < OUTBOX_STALE_SECONDS,
             "database": not deps.db.lost,
         }
         healthy = all(checks.values())
@@ -341,13 +348,22 @@ def make_web_app(deps: WebDeps, limits: HttpLimits | None = None) -> web.Applica
         """POST <WEBHOOK_URL's path>: one update from Telegram, answered 200 only once its
         transaction has committed (anything else makes Telegram send it again, harmlessly)."""
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given.encode(), webhook_token.encode()):
+        if not hmac.compare_digest(
+            given.encode("utf-8", "surrogateescape"), webhook_token.encode()
+        ):
             return web.Response(status=401)
+        # Read here, not by request.read(): an update may be larger than the intake's cap.
+        chunks, size = [], 0
+        while chunk := await request.content.read(65536):
+            size += len(chunk)
+            if size > WEBHOOK_MAX_BODY:
+                return web.Response(status=413)
+            chunks.append(chunk)
         try:
             update = Update.model_validate(
-                json.loads(await request.read()), context={"bot": deps.poller.bot}
+                json.loads(b"".join(chunks)), context={"bot": deps.poller.bot}
             )
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):
             return web.Response(status=400)
         deps.poller.last_ok = time.monotonic()
         # Updates of one chat wait for each other here: their order is kept in this process
@@ -384,6 +400,9 @@ async def start_web(
         keepalive_timeout=limits.header_timeout,
         # After an early answer (404, 413) the rest of the body is read and dropped this long.
         lingering_time=limits.body_timeout,
+        # A stop waits this long for requests in hand (each answers within seconds or 503s),
+        # not aiohttp's minute.
+        shutdown_timeout=5.0,
     )
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

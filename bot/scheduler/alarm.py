@@ -48,6 +48,7 @@ class Alarm:
         self.batch = batch
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._lock = asyncio.Lock()
+        self._arming = asyncio.Lock()
         self._last_pass: datetime | None = None
         self._stopping = False
         self._look_again = False
@@ -102,6 +103,13 @@ class Alarm:
         """Point the wake-up job at the earliest pending row (or remove it when none)."""
         if self._stopping or not self.active:
             return None
+        # One at a time: an earlier read answered late must not move the job past a row that
+        # a later read saw.
+        async with self._arming:
+            return await self._arm()
+
+    async def _arm(self) -> datetime | None:
+        """arm() under its lock."""
         async with self.db.reader() as session:
             due = await Repos(session).reminders.next_due()
         if due is None:

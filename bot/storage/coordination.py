@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import backup
+from bot.storage.db import SERVER_SETTINGS
 
 log = logging.getLogger("nudge.coordination")
 
@@ -21,27 +24,48 @@ CHANNEL = "nudge_wake"
 # How often a follower tries to take over, and a leader checks its connection still holds the
 # lock: a dead leader's lock goes with its connection, so another takes over within this.
 CHECK_SECONDS = 2.0
+# A new leader waits this long before its first send: the leader it replaces, if alive but
+# cut off, has noticed by then (its check runs every CHECK_SECONDS) and stopped sending.
+TAKEOVER_GRACE = 1.5 * CHECK_SECONDS
+# How long an update waits for its chat's lock before the attempt fails (and is retried).
+LOCK_WAIT = "10s"
+# Who sent a notification: an instance ignores its own.
+INSTANCE = uuid.uuid4().hex
 
 SINGLE, LEADER, FOLLOWER = "single", "leader", "follower"
 
 
 def libpq_url(url: str) -> str:
-    """A SQLAlchemy PostgreSQL URL as asyncpg and libpq tools take it (no '+driver')."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """A SQLAlchemy PostgreSQL URL as asyncpg itself takes it (no '+driver', sslmode)."""
+    return backup.libpq_url(url).render_as_string(hide_password=False)
 
 
 async def wake_others(session: AsyncSession) -> None:
     """Tell the other instances, once this transaction commits, that something is queued or
     a due time moved (PostgreSQL delivers a NOTIFY only on commit, so never too early)."""
     if _is_postgresql(session):
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        await session.execute(
+            text("SELECT pg_notify(:channel, :sender)"), {"channel": CHANNEL, "sender": INSTANCE}
+        )
 
 
 async def hold_chat(session: AsyncSession, chat_id: int) -> None:
     """Take the chat's lock for this transaction, waiting for another process's update of the
     same chat to commit first (PostgreSQL; SQLite has a single writer anyway)."""
     if chat_id and _is_postgresql(session):
-        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
+        await hold(session, f"chat:{chat_id}")
+
+
+async def hold(session: AsyncSession, name: str) -> None:
+    """A named lock for this transaction on PostgreSQL, given up after LOCK_WAIT: a process
+    that died mid-transaction on a dead host would otherwise hold it until TCP gives up."""
+    if _is_postgresql(session):
+        # Hashed into the lock space with a prefix of ours, apart from the leader's key.
+        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+            {"name": "nudge:" + name},
+        )
 
 
 def _is_postgresql(session: AsyncSession) -> bool:
@@ -60,6 +84,8 @@ class Coordination:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.check_seconds = CHECK_SECONDS
+        self.takeover_grace = TAKEOVER_GRACE
+        self.instance = INSTANCE  # this process's notifications are not news to it
 
     @property
     def leads(self) -> bool:
@@ -80,6 +106,10 @@ class Coordination:
         await self._try_lead(lead)
         self._task = asyncio.create_task(self._watch(lead, lost, wake), name="coordination")
 
+    def no_takeover(self) -> None:
+        """Shutting down: take no lead from now on (the lead held is kept until stop())."""
+        self._stopping.set()
+
     async def stop(self) -> None:
         """Give up the lead (closing the connection releases the lock) and stop listening."""
         self._stopping.set()
@@ -93,8 +123,15 @@ class Coordination:
         """A connection of our own: it holds the lock and hears the notifications."""
         import asyncpg
 
-        self._conn = await asyncpg.connect(libpq_url(self.url))
-        await self._conn.add_listener(CHANNEL, lambda *_args: wake())
+        self._conn = await asyncio.wait_for(
+            asyncpg.connect(libpq_url(self.url), server_settings=SERVER_SETTINGS), 10
+        )
+
+        def heard(_conn: Any, _pid: int, _channel: str, sender: str) -> None:
+            if sender != self.instance:
+                wake()
+
+        await self._conn.add_listener(CHANNEL, heard)
 
     async def _close(self) -> None:
         if self._conn is not None:
@@ -104,9 +141,12 @@ class Coordination:
 
     async def _try_lead(self, lead: Callable[[], Awaitable[None]]) -> None:
         """Become the leader if the lock is free."""
+        if self._stopping.is_set():
+            return
         if await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_KEY):
             self.role = LEADER
             log.info("this instance now delivers messages and fires reminders")
+            await asyncio.sleep(self.takeover_grace)
             await lead()
 
     async def _watch(
@@ -126,7 +166,16 @@ class Coordination:
                     await self._connect(wake)
                     wake()  # notifications sent while we were away are lost: look anyway
                 if self.role == LEADER:
-                    await self._conn.fetchval("SELECT 1")
+                    # Still ours? (A cut connection fails here; a hung one times out.)
+                    held = await asyncio.wait_for(
+                        self._conn.fetchval(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND pid = pg_backend_pid() AND granted"
+                        ),
+                        self.check_seconds,
+                    )
+                    if not held:
+                        raise ConnectionError("the leader's lock is gone")
                 else:
                     await self._try_lead(lead)
             except Exception as exc:  # the connection or the server went away

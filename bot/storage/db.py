@@ -35,6 +35,15 @@ SCHEMA_HEAD = "0007"
 MIGRATION_LOCK_KEY = 0x6E75_6467_6502
 
 
+# TCP keepalives asked of the PostgreSQL server for our sessions: without them a peer that
+# vanished (a host powered off) keeps its session and locks for about two hours.
+SERVER_SETTINGS = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+}
+
+
 class DatabaseError(Exception):
     """The database cannot be used; the message is safe to show an operator."""
 
@@ -101,17 +110,27 @@ class Database:
         # A SQLite file is driven inline on the event loop (see inline_sqlite for why it is
         # safe and what it saves); other databases use their own async driver.
         options: dict[str, Any] = {}
+        read_options: dict[str, Any] = {}
         file = self.sqlite_file()
         if file is not None:
             options["async_creator"] = inline_sqlite.creator(str(file))
+            read_options = options
+        elif not self.is_sqlite:
+            # Webhook requests come up to WEBHOOK_MAX_CONNECTIONS at once, each holding a
+            # connection while it waits for its chat's lock. Read-only passes keep to a small
+            # pool of their own.
+            options = {"pool_size": 20, "max_overflow": 30, "pool_pre_ping": True}
+            read_options = {"pool_size": 2, "max_overflow": 4, "pool_pre_ping": True}
+            if url.startswith("postgresql+asyncpg"):
+                # The server drops a dead peer's session, and so its locks, within seconds.
+                keepalive = {"server_settings": dict(SERVER_SETTINGS)}
+                options["connect_args"] = read_options["connect_args"] = keepalive
         try:
             self.engine: AsyncEngine = create_async_engine(url, echo=echo, **options)
         except Exception as exc:  # bad URL or missing driver
             raise DatabaseError(f"DATABASE_URL is not usable: {type(exc).__name__}: {exc}") from exc
         # Read-only passes (what is due next?) use their own engine whose transactions do not
-        # take the write lock: in WAL they never wait for, nor hold up, a writer; on a server
-        # database they keep to a small pool of their own.
-        read_options = options if self.is_sqlite else {"pool_size": 2, "max_overflow": 2}
+        # take the write lock: in WAL they never wait for, nor hold up, a writer.
         self.read_engine: AsyncEngine = create_async_engine(url, echo=echo, **read_options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -19,10 +19,12 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Update
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.storage.coordination import hold_chat, wake_others
 from bot.storage.db import Database
 from bot.storage.repositories import Repos
-from bot.telegram.middlewares import Batch
+from bot.telegram.middlewares import Batch, chat_of
 from bot.telegram.outbox import Replies
 
 log = logging.getLogger("nudge.polling")
@@ -41,6 +43,17 @@ CONFLICT_QUIET_SECONDS = 600.0
 # too) and the wait for the first answer in the batch stay short.
 BATCH_UPDATES = 50
 BATCH_SECONDS = 0.2
+
+
+# The database is unreachable, busy or restarting: nothing was committed, so the update is
+# tried again rather than counted as a bug (a refused connection is a bare OSError, a full
+# pool SQLAlchemy's own TimeoutError, neither a DBAPIError).
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    DBAPIError,
+    OSError,
+    PoolTimeout,
+)
 
 
 class TokenRejectedError(Exception):
@@ -199,7 +212,7 @@ class Poller:
             try:
                 await self.dispatcher.feed_update(self.bot, update)
                 return True
-            except (OperationalError, DBAPIError) as exc:
+            except STORAGE_ERRORS as exc:
                 # The database is busy or briefly unavailable: nothing was committed, so the
                 # update is safe to try again; it stays unconfirmed meanwhile.
                 log.warning("update %s: storage error (%s); retrying", update.update_id, exc)
@@ -212,11 +225,11 @@ class Poller:
                 bug_attempts += 1
                 log.exception("update %s failed (attempt %d)", update.update_id, bug_attempts)
                 if bug_attempts >= MAX_BUG_ATTEMPTS:
-                    await self._give_up(update)
-                    return True
+                    return await self._give_up(update)
 
-    async def _give_up(self, update: Update) -> None:
-        """Tell the user the command was not applied, echo their text, and mark it handled."""
+    async def _give_up(self, update: Update) -> bool:
+        """Tell the user the command was not applied, echo their text, and mark it handled;
+        False if even that could not be stored (the update must then come again)."""
         apology = self.dispatcher.workflow_data.get("apology")
         clock = self.dispatcher.workflow_data["clock"]
         if update.callback_query is not None:
@@ -227,8 +240,9 @@ class Poller:
         try:
             async with self.db.session() as session:
                 repos = Repos(session)
+                await hold_chat(session, chat_of(update))
                 if await repos.updates.is_processed(update.update_id):
-                    return
+                    return True
                 if apology is not None:
                     chat_and_texts = apology(update)
                     if chat_and_texts is not None:
@@ -236,6 +250,9 @@ class Poller:
                         for text in texts:
                             await Replies(repos, clock).send(chat_id, text, parse_mode=None)
                 await repos.updates.mark_processed(update.update_id, clock.now())
+                await wake_others(session)
             delivery.poke()
+            return True
         except Exception:
             log.exception("could not record the failed update %s", update.update_id)
+            return False

@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.app import build_app
 from bot.clock import FakeClock
@@ -92,14 +93,39 @@ async def test_a_post_without_the_secret_is_refused_and_stores_nothing(
     assert await clients(harness) == 0
 
 
+async def test_a_large_update_is_taken_and_an_oversized_body_refused(
+    harness: Harness, http: TestClient
+) -> None:
+    """The intake's 64 KB cap does not apply to Telegram's updates (a long message with its
+    quote and escapes); a body over 1 MB is refused."""
+    assert await post(http, update(1, "/start")) == 200
+    big = update(2, "/help")
+    big["message"]["quote_padding"] = "я" * 100_000  # Telegram escapes it: ~600 KB of JSON
+    assert await post(http, big) == 200
+    huge = update(3, "/help")
+    huge["message"]["padding"] = "x" * 1_100_000
+    assert await post(http, huge) == 413
+
+
 async def test_a_malformed_body_is_400(http: TestClient) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     assert (await http.post(PATH, data=b"{nope", headers=headers)).status == 400
     assert (await http.post(PATH, json={"update_id": "x"}, headers=headers)).status == 400
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert (await http.post(PATH, data=deep, headers=headers)).status == 400
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OperationalError("INSERT", {}, Exception("database is locked")),
+        ConnectionRefusedError(111, "Connect call failed"),  # PostgreSQL restarting
+        PoolTimeout("QueuePool limit reached"),
+    ],
+    ids=["locked", "refused", "pool"],
+)
 async def test_a_storage_failure_answers_503_so_telegram_sends_it_again(
-    harness: Harness, http: TestClient, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, http: TestClient, monkeypatch: pytest.MonkeyPatch, failure: Exception
 ) -> None:
     assert await post(http, update(1, "/start")) == 200
     real = harness.app.dispatcher.feed_update
@@ -107,7 +133,7 @@ async def test_a_storage_failure_answers_503_so_telegram_sends_it_again(
 
     async def feed(bot: Any, event: Any, **kwargs: Any) -> Any:
         if failing:
-            raise OperationalError("INSERT", {}, Exception("database is locked"))
+            raise failure
         return await real(bot, event, **kwargs)
 
     monkeypatch.setattr(harness.app.dispatcher, "feed_update", feed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,3 +124,36 @@ def test_empty_token_says_not_set_and_where_to_get_one(
     assert line.startswith("BOT_TOKEN is not set")
     assert "@BotFather" in line and ".env" in line and "BOT_TOKEN=" in line
     assert "does not look like" not in line
+
+
+def _webhook(**values: object) -> Settings:
+    return Settings(_env_file=None, bot_token="1:abc", **values)  # type: ignore[arg-type]
+
+
+def test_webhook_settings_derive_the_secret_and_path() -> None:
+    one = _webhook(webhook_url="https://bot.example.com/telegram", intake_port=8443)
+    other = _webhook(webhook_url="https://bot.example.com/telegram", intake_port=8444)
+    assert one.webhook_path() == "/telegram"
+    # Every instance of one bot derives the same secret, and it is a valid Telegram token.
+    assert one.webhook_token() == other.webhook_token()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", one.webhook_token())
+    given = _webhook(webhook_url="https://b.example/t", intake_port=1, webhook_secret="abc_DEF-1")
+    assert given.webhook_token() == "abc_DEF-1"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"webhook_url": "https://bot.example.com/telegram"}, "WEBHOOK_URL needs INTAKE_PORT"),
+        ({"webhook_url": "bot.example.com/telegram", "intake_port": 1}, "must be a full URL"),
+        ({"webhook_url": "https://b.example/intake/x", "intake_port": 1}, "/intake/ or /healthz"),
+        ({"webhook_url": "https://b.example/healthz", "intake_port": 1}, "/intake/ or /healthz"),
+        (
+            {"webhook_url": "https://b.example/t", "intake_port": 1, "webhook_secret": "a b"},
+            "WEBHOOK_SECRET must be",
+        ),
+    ],
+)
+def test_bad_webhook_settings_are_named(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        _webhook(**values)

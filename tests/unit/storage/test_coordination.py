@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from bot.storage.coordination import FOLLOWER, LEADER, SINGLE, Coordination, wake_others
+from bot.storage.coordination import (
+    FOLLOWER,
+    LEADER,
+    SINGLE,
+    Coordination,
+    wake_others,
+)
 from bot.storage.db import Database
 from tests import pgserver
 
@@ -26,6 +32,7 @@ class Instance:
     def __init__(self, url: str) -> None:
         self.coordination = Coordination(url)
         self.coordination.check_seconds = 0.05
+        self.coordination.takeover_grace = 0.0
         self.led = asyncio.Event()
         self.lost = 0
         self.woken = asyncio.Event()
@@ -87,8 +94,36 @@ async def test_a_leader_whose_connection_is_cut_steps_down(url: str) -> None:
         await leader.coordination.stop()
 
 
+async def test_an_instance_is_not_woken_by_its_own_commits(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener = Instance(url)
+    count = 0
+
+    def woken() -> None:
+        nonlocal count
+        count += 1
+        listener.woken.set()
+
+    await listener.coordination.start(listener.lead, listener.on_lost, woken)
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            await wake_others(session)  # this process's own commit
+        monkeypatch.setattr("bot.storage.coordination.INSTANCE", "another process")
+        async with db.session() as session:
+            await wake_others(session)
+        # Notifications arrive in commit order: once the other's has, ours would have too.
+        await asyncio.wait_for(listener.woken.wait(), 5)
+        assert count == 1
+    finally:
+        await db.close()
+        await listener.coordination.stop()
+
+
 async def test_a_commit_wakes_the_other_instances_and_a_rollback_does_not(url: str) -> None:
     listener = Instance(url)
+    listener.coordination.instance = "another process"
     await listener.start()
     db = Database(url)
     try:
