@@ -82,6 +82,7 @@ class Coordination:
         self.role = FOLLOWER if self.shared else SINGLE
         self._conn: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._leading: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.check_seconds = CHECK_SECONDS
         self.takeover_grace = TAKEOVER_GRACE
@@ -106,6 +107,12 @@ class Coordination:
         await self._try_lead(lead)
         self._task = asyncio.create_task(self._watch(lead, lost, wake), name="coordination")
 
+    async def _take_over(self, lead: Callable[[], Awaitable[None]]) -> None:
+        """Lead after the grace, in the background: start-up need not wait for it."""
+        await asyncio.sleep(self.takeover_grace)
+        if not self._stopping.is_set() and self.role == LEADER:
+            await lead()
+
     def no_takeover(self) -> None:
         """Shutting down: take no lead from now on (the lead held is kept until stop())."""
         self._stopping.set()
@@ -113,10 +120,11 @@ class Coordination:
     async def stop(self) -> None:
         """Give up the lead (closing the connection releases the lock) and stop listening."""
         self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._leading):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._close()
 
     async def _connect(self, wake: Callable[[], None]) -> None:
@@ -146,8 +154,7 @@ class Coordination:
         if await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_KEY):
             self.role = LEADER
             log.info("this instance now delivers messages and fires reminders")
-            await asyncio.sleep(self.takeover_grace)
-            await lead()
+            self._leading = asyncio.create_task(self._take_over(lead), name="take-over")
 
     async def _watch(
         self,

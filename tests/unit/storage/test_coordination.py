@@ -61,7 +61,8 @@ async def test_one_leads_the_other_follows_and_takes_over_when_the_leader_stops(
     await first.start()
     await second.start()
     try:
-        assert first.coordination.role == LEADER and first.led.is_set()
+        await asyncio.wait_for(first.led.wait(), 5)
+        assert first.coordination.role == LEADER
         assert second.coordination.role == FOLLOWER and not second.led.is_set()
         await first.coordination.stop()  # the process died: its connection and lock are gone
         await asyncio.wait_for(second.led.wait(), 5)
