@@ -22,8 +22,6 @@ nothing whatsoever to a Business chat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
@@ -40,7 +38,7 @@ from bot.views.groups import (
     linked_client_text,
     private_only_text,
 )
-from tests.e2e_support import BotProcess, bot_env
+from tests.e2e_support import BotProcess, bot_env, query
 from tests.fakeapi import Call, FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -83,12 +81,6 @@ def mentions(text: str) -> Callable[[Call], bool]:
 def buttons(call: Call) -> list[str]:
     markup = call.params.get("reply_markup") or {}
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
-
-
-def rows(db: Path, sql: str, *args: Any) -> list[tuple]:
-    """Read the bot's database directly (WAL lets us read while it runs)."""
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def group_texts() -> set[str]:
@@ -134,10 +126,10 @@ def nothing_internal(
 class Nudge:
     """The bot process under test over its own database, and the fake Telegram."""
 
-    def __init__(self, fake: FakeTelegram, workdir: Path, **env: str) -> None:
+    def __init__(self, fake: FakeTelegram, workdir: Path, database_url: str, **env: str) -> None:
         self.fake = fake
-        self.db = workdir / "nudge.sqlite3"
-        self.process = BotProcess(bot_env(fake, workdir, **env), workdir)
+        self.db = database_url
+        self.process = BotProcess(bot_env(fake, workdir, DATABASE_URL=database_url, **env), workdir)
         # Wall clock minus the fake's monotonic clock: turns a call's `at` into a wall time.
         self.offset = time.time() - time.monotonic()
 
@@ -202,7 +194,7 @@ class Nudge:
     async def until(self, sql: str, *args: Any, what: str, timeout: float = 10.0) -> list[tuple]:
         """Poll the database until the query returns rows (the bot handled the update)."""
         deadline = time.monotonic() + timeout
-        while not (found := rows(self.db, sql, *args)):
+        while not (found := await query(self.db, sql, *args)):
             assert time.monotonic() < deadline, f"timed out waiting for {what}"
             await asyncio.sleep(0.02)
         return found
@@ -224,12 +216,12 @@ Start = Callable[..., Awaitable[Nudge]]
 
 
 @pytest.fixture
-async def start_bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Start]:
+async def start_bot(fake: FakeTelegram, tmp_path: Path, database_url: str) -> AsyncIterator[Start]:
     """Start the bot (once per test) with extra environment settings; Anna is onboarded."""
     started: list[Nudge] = []
 
     async def start(**env: str) -> Nudge:
-        bot = Nudge(fake, tmp_path, **env)
+        bot = Nudge(fake, tmp_path, database_url, **env)
         started.append(bot)
         await bot.start()
         await bot.onboard()
@@ -259,11 +251,12 @@ def bot_added(chat_id: int, by: int) -> dict[str, Any]:
     }
 
 
+@pytest.mark.sqlite_only  # time budget: who may /link, asked of the fake Telegram, not of storage
 async def test_only_a_team_member_who_is_a_group_admin_links(start_bot: Start) -> None:
     bot = await start_bot()
     fake = bot.fake
     await bot.ask("/lead Acme", "Новый лид: <b>Acme")
-    [(acme,)] = rows(bot.db, "SELECT id FROM clients WHERE name='Acme'")
+    [(acme,)] = await query(bot.db, "SELECT id FROM clients WHERE name='Acme'")
 
     # Added to a group: one line on what the bot does there. (The lines below go to several
     # groups: the bot keeps to Telegram's 20 messages a minute per group, 3 at once.)
@@ -280,7 +273,7 @@ async def test_only_a_team_member_who_is_a_group_admin_links(start_bot: Start) -
     assert refused.params["text"] == "Привязать чат может только админ этой группы."
     [asked] = fake.calls_of("getChatMember", chat_id=CLIENT_CHAT, user_id=ANNA)
     assert asked.response["result"]["status"] == "member" and fake.calls.index(asked) >= mark
-    assert rows(bot.db, "SELECT * FROM chats") == []
+    assert await query(bot.db, "SELECT * FROM chats") == []
 
     # An admin of the group who is not in the team (never started the bot): refused too.
     fake.set_member(CLIENT_CHAT, CLIENT_PERSON, "administrator")
@@ -288,7 +281,7 @@ async def test_only_a_team_member_who_is_a_group_admin_links(start_bot: Start) -
         "/link client Acme", "/start", chat_id=CLIENT_CHAT, user_id=CLIENT_PERSON
     )
     assert "привяжите чат" in stranger.params["text"]
-    assert rows(bot.db, "SELECT * FROM chats") == []
+    assert await query(bot.db, "SELECT * FROM chats") == []
 
     # Anna made an admin: linked. The bot (an admin by default) can read the group.
     fake.set_member(CLIENT_CHAT, ANNA, "administrator")
@@ -297,7 +290,7 @@ async def test_only_a_team_member_who_is_a_group_admin_links(start_bot: Start) -
     assert "Acme" not in linked.params["text"] and "⚠️" not in linked.params["text"]
     checked = {c.params["user_id"] for c in fake.calls_of("getChatMember")[-2:]}
     assert checked == {ANNA, BOT_ID} and fake.calls.index(linked) > mark
-    assert rows(
+    assert await query(
         bot.db,
         "SELECT kind, client_id, linked_by, active, chat_type FROM chats WHERE chat_id=?",
         CLIENT_CHAT,
@@ -309,7 +302,7 @@ async def test_only_a_team_member_who_is_a_group_admin_links(start_bot: Start) -
     fake.set_member(TEAM_CHAT, BOT_ID, "member")
     team = await bot.ask("/link team", "Теперь это чат команды", chat_id=TEAM_CHAT)
     assert "⚠️ Я не вижу сообщений" in team.params["text"]
-    assert rows(bot.db, "SELECT kind, client_id FROM chats WHERE chat_id=?", TEAM_CHAT) == [
+    assert await query(bot.db, "SELECT kind, client_id FROM chats WHERE chat_id=?", TEAM_CHAT) == [
         ("team", None)
     ]
 
@@ -337,17 +330,17 @@ async def test_an_unanswered_client_pings_once_then_escalates_once(start_bot: St
     bot.say(ANSWERED_CHAT, "Сейчас пришлю", ANNA)
     await bot.until(answered, ANSWERED_CHAT, what="Anna's answer to be seen")
     assert time.time() - asked < SLA_SECONDS - 1, "answered too late to test anything"
-    assert rows(bot.db, waiting, ANSWERED_CHAT) == []
+    assert await query(bot.db, waiting, ANSWERED_CHAT) == []
 
     # Cyan's client only thanks: logged as their message, no clock.
     bot.say(POLITE_CHAT, "Спасибо!", OTHER_PERSON)
-    [(cyan,)] = rows(bot.db, "SELECT id FROM clients WHERE name='Cyan'")
+    [(cyan,)] = await query(bot.db, "SELECT id FROM clients WHERE name='Cyan'")
     await bot.until(
         "SELECT 1 FROM touches WHERE client_id=? AND direction='in' AND summary='Спасибо!'",
         cyan,
         what="the thanks to be logged",
     )
-    assert rows(bot.db, waiting, POLITE_CHAT) == []
+    assert await query(bot.db, waiting, POLITE_CHAT) == []
 
     # The control, last: Acme's client asks and nobody answers.
     sent_at = bot.say(CLIENT_CHAT, "Добрый день! Когда будет макет?", CLIENT_PERSON)
@@ -370,10 +363,10 @@ async def test_an_unanswered_client_pings_once_then_escalates_once(start_bot: St
     await bot.nothing_more(mentions("ждёт ответа"), seen=2, since=start)
     about = [c.params["text"] for c in fake.calls[start:] if "ждёт ответа" in str(c.params)]
     assert len(about) == 2 and all("«Acme»" in t for t in about), about
-    assert rows(bot.db, "SELECT status FROM clients WHERE name='Acme'") == [("lead",)]
+    assert await query(bot.db, "SELECT status FROM clients WHERE name='Acme'") == [("lead",)]
     # Acme's two fired; Bolt's two were set and cancelled by the answer; Cyan never had any.
     assert sorted(
-        rows(
+        await query(
             bot.db,
             "SELECT c.chat_id, r.kind, r.state FROM reminders r "
             "JOIN conversations c ON c.id = r.ref_id WHERE r.kind LIKE 'reply%'",
@@ -392,15 +385,16 @@ async def test_an_unanswered_client_pings_once_then_escalates_once(start_bot: St
 # ------------------------------------------------------------------ 3. Telegram Business
 
 
+@pytest.mark.sqlite_only  # time budget: a lead's clock; the reply clock runs on both backends above
 async def test_a_business_message_from_a_new_person_makes_a_lead(start_bot: Start) -> None:
     bot = await start_bot(LEAD_RESPONSE_SLA=str(SLA_SECONDS))
     fake = bot.fake
     start = fake.mark()
     fake.business_connection(CONNECTION, user_id=ANNA)
     await fake.wait_for("sendMessage", to(ANNA, "Business подключён"), timeout=30)
-    assert rows(bot.db, "SELECT user_id, user_chat_id, is_enabled FROM business_connections") == [
-        (ANNA, ANNA, 1)
-    ]
+    assert await query(
+        bot.db, "SELECT user_id, user_chat_id, is_enabled FROM business_connections"
+    ) == [(ANNA, ANNA, 1)]
     lead = "SELECT status, source, owner_id, first_response_at FROM clients WHERE name=?"
 
     # Мария writes first; Anna answers her in that chat before the SLA: no ping for Мария.
@@ -439,13 +433,13 @@ async def test_a_business_message_from_a_new_person_makes_a_lead(start_bot: Star
     sent_at = date_of(fake, update_id)
     [(status, source, owner, answered)] = await bot.until(lead, "Пётр Иванов", what="Пётр's lead")
     assert (status, source, owner, answered) == ("lead", "business", ANNA, None)
-    [(petr,)] = rows(bot.db, "SELECT id FROM clients WHERE name='Пётр Иванов'")
-    assert rows(bot.db, "SELECT kind, value FROM contacts WHERE client_id=?", petr) == [
+    [(petr,)] = await query(bot.db, "SELECT id FROM clients WHERE name='Пётр Иванов'")
+    assert await query(bot.db, "SELECT kind, value FROM contacts WHERE client_id=?", petr) == [
         ("username", "@petr_iv")
     ]
     # His conversation is watched, but its own clock starts with his next message: the lead's
     # clock already runs for this one.
-    assert rows(
+    assert await query(
         bot.db,
         "SELECT connection_id, chat_type, waiting_since FROM conversations WHERE client_id=?",
         petr,

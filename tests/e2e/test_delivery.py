@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import insert, text
 
 from bot.storage.db import Database
-from tests.e2e_support import BotProcess, bot_env, wait_until
+from bot.storage.models import (
+    Base,
+    ClientRow,
+    MembershipRow,
+    NotificationRow,
+    ReminderRow,
+    UserRow,
+    WorkspaceRow,
+)
+from tests.e2e_support import BotProcess, bot_env, execute, query, wait_until
 from tests.fakeapi import Call, FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -23,23 +33,29 @@ def to(chat_id: int, text: str):  # type: ignore[no-untyped-def]
     return lambda c: c.params.get("chat_id") == chat_id and text in str(c.params.get("text", ""))
 
 
-def rows(tmp_path: Path, sql: str) -> list[tuple]:
-    """Read the bot's database directly (WAL lets us read while it runs)."""
-    with sqlite3.connect(tmp_path / "nudge.sqlite3", timeout=30) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def ts(at: datetime) -> str:
-    """How the bot stores a datetime in SQLite (naive UTC)."""
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
-async def fresh_database(tmp_path: Path) -> sqlite3.Connection:
-    """The bot's schema in the work folder, open for seeding."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'nudge.sqlite3'}")
-    await db.migrate()
-    await db.close()
-    return sqlite3.connect(tmp_path / "nudge.sqlite3")
+async def seed(url: str, *tables: tuple[type[Base], list[dict[str, Any]]]) -> None:
+    """The bot's schema in its (new) database, holding these rows: written through the bot's
+    own models, so each value is stored as the bot stores it on either backend."""
+    db = Database(url)
+    try:
+        await db.migrate()
+        async with db.session() as session:
+            for model, values in tables:
+                await session.execute(insert(model), values)
+            if not db.is_sqlite:
+                # Rows inserted with their ids leave PostgreSQL's id sequences behind: move
+                # them past, or the bot's first new row would take a seeded id.
+                for model, values in tables:
+                    if "id" in values[0] and model is not UserRow:
+                        table = model.__tablename__
+                        await session.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                f"(SELECT max(id) FROM {table}))"
+                            )
+                        )
+    finally:
+        await db.close()
 
 
 async def onboard(fake: FakeTelegram, user_id: int, *, start: str = "/start") -> None:
@@ -49,11 +65,12 @@ async def onboard(fake: FakeTelegram, user_id: int, *, start: str = "/start") ->
 
 
 async def test_a_ping_through_two_429s_and_a_500_is_late_by_seconds(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
     """Issue 1: retry_after (1 s) twice, then one 500: the ping is out by T + 4 s (was T + 8)."""
     sla = 3.0
-    bot = await BotProcess(bot_env(fake, tmp_path, LEAD_RESPONSE_SLA="3"), tmp_path).start()
+    env = bot_env(fake, tmp_path, DATABASE_URL=database_url, LEAD_RESPONSE_SLA="3")
+    bot = await BotProcess(env, tmp_path).start()
     try:
         await onboard(fake, 4)
         fake.send_text("/lead Пётр, +7 999 123-45-67", user_id=4)
@@ -74,27 +91,36 @@ async def test_a_ping_through_two_429s_and_a_500_is_late_by_seconds(
 
 
 async def test_sigkill_mid_burst_repeats_at_most_the_messages_in_flight(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
     """Issue 3: each message is recorded as soon as Telegram accepts it, so kills repeat ~none."""
     total, kills = 150, 2
-    conn = await fresh_database(tmp_path)
     now = datetime.now(UTC)
-    with conn:
-        conn.executemany(
-            "INSERT INTO notifications (chat_id, method, payload, kind, state, due_at, not_before,"
-            " attempts, created_at) VALUES (?, 'sendMessage', ?, 'fu', 'pending', ?, ?, 0, ?)",
+    await seed(
+        database_url,
+        (
+            NotificationRow,
             [
-                (1000 + n, f'{{"text": "message {n}"}}', ts(now), ts(now), ts(now))
+                {
+                    "chat_id": 1000 + n,
+                    "method": "sendMessage",
+                    "payload": f'{{"text": "message {n}"}}',
+                    "kind": "fu",
+                    "state": "pending",
+                    "due_at": now,
+                    "not_before": now,
+                    "attempts": 0,
+                    "created_at": now,
+                }
                 for n in range(total)
             ],
-        )
-    conn.close()
+        ),
+    )
 
     def accepted() -> list[Call]:
         return [c for c in fake.calls_of("sendMessage") if c.status == 200]
 
-    env = bot_env(fake, tmp_path)
+    env = bot_env(fake, tmp_path, DATABASE_URL=database_url)
     bot = await BotProcess(env, tmp_path).start()
     try:
         for kill in range(1, kills + 1):
@@ -104,13 +130,12 @@ async def test_sigkill_mid_burst_repeats_at_most_the_messages_in_flight(
         await wait_until(
             lambda: len({c.params["text"] for c in accepted()}) == total, 60, "every message"
         )
-        await wait_until(
-            lambda: (
-                rows(tmp_path, "SELECT count(*) FROM notifications WHERE state='pending'") == [(0,)]
-            ),
-            30,
-            "the last delivery records",
-        )
+
+        async def all_recorded() -> bool:
+            pending = "SELECT count(*) FROM notifications WHERE state='pending'"
+            return await query(database_url, pending) == [(0,)]
+
+        await wait_until(all_recorded, 30, "the last delivery records")
         assert await bot.terminate() == 0
     finally:
         await bot.ensure_dead()
@@ -120,14 +145,14 @@ async def test_sigkill_mid_burst_repeats_at_most_the_messages_in_flight(
 
 
 async def test_help_is_answered_ahead_of_200_website_leads(
-    fake: FakeTelegram, tmp_path: Path, unused_tcp_port: int
+    fake: FakeTelegram, tmp_path: Path, unused_tcp_port: int, database_url: str
 ) -> None:
     """Issue 6: a burst of leads is summarised, and /help does not wait behind it."""
-    env = bot_env(fake, tmp_path, INTAKE_PORT=str(unused_tcp_port))
+    env = bot_env(fake, tmp_path, DATABASE_URL=database_url, INTAKE_PORT=str(unused_tcp_port))
     bot = await BotProcess(env, tmp_path).start()
     try:
         await onboard(fake, 1)
-        [(secret,)] = rows(tmp_path, "SELECT intake_secret FROM workspaces")
+        [(secret,)] = await query(database_url, "SELECT intake_secret FROM workspaces")
         url = f"http://127.0.0.1:{unused_tcp_port}/intake/{secret}"
         await wait_until(lambda: "HTTP server listening" in bot.log(), what="the HTTP server")
         gate = asyncio.Semaphore(8)
@@ -164,10 +189,10 @@ async def test_help_is_answered_ahead_of_200_website_leads(
 
 
 async def test_a_lead_passed_to_a_colleague_who_blocked_the_bot_comes_back(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
     """Issue 8: the sender hears that the passed lead was not delivered."""
-    bot = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+    bot = await BotProcess(bot_env(fake, tmp_path, DATABASE_URL=database_url), tmp_path).start()
     try:
         await onboard(fake, 1)
         fake.send_text("/invite", user_id=1)
@@ -196,53 +221,89 @@ async def test_a_lead_passed_to_a_colleague_who_blocked_the_bot_comes_back(
 
 
 async def test_sigterm_during_a_reminder_burst_stops_cleanly(
-    fake: FakeTelegram, tmp_path: Path
+    fake: FakeTelegram, tmp_path: Path, database_url: str
 ) -> None:
     """Issue 5: the alarm's run in hand commits, no new run starts, and nothing is logged amiss."""
     managers, leads = 50, 3000
-    conn = await fresh_database(tmp_path)
     now = datetime.now(UTC)
     due = now + timedelta(hours=1)  # brought forward below, once the bot runs
-    with conn:
-        conn.executemany(
-            "INSERT INTO users (id, first_name, tg_language, language, timezone, work_start_min,"
-            " work_end_min, work_days, weekend_reminders, urgent_in_quiet, holiday_country,"
-            " current_workspace_id, created_at, updated_at) VALUES"
-            " (?, 'M', 'ru', 'ru', 'Europe/Moscow', 600, 1140, '12345', 1, 1, 'RU', ?, ?, ?)",
-            [(10_000 + i, i + 1, ts(now), ts(now)) for i in range(managers)],
-        )
-        conn.executemany(
-            "INSERT INTO workspaces (id, name, owner_id, invite_code, intake_secret, silent_days,"
-            " created_at) VALUES (?, 'W', ?, ?, ?, 14, ?)",
-            [(i + 1, 10_000 + i, f"inv{i}", f"sec{i}", ts(now)) for i in range(managers)],
-        )
-        conn.executemany(
-            "INSERT INTO memberships (workspace_id, user_id, role, joined_at)"
-            " VALUES (?, ?, 'owner', ?)",
-            [(i + 1, 10_000 + i, ts(now)) for i in range(managers)],
-        )
-        conn.executemany(
-            "INSERT INTO clients (id, workspace_id, name, aliases, status, note, owner_id,"
-            " received_at, created_at, updated_at) VALUES (?, ?, ?, '', 'lead', '', ?, ?, ?, ?)",
-            [
-                (n + 1, n % managers + 1, f"Lead {n}", 10_000 + n % managers, *[ts(now)] * 3)
-                for n in range(leads)
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO reminders (workspace_id, kind, client_id, user_id, due_at, state, urgent,"
-            " payload, created_at) VALUES (?, 'lead_sla', ?, ?, ?, 'pending', 1, '{}', ?)",
-            [
-                (n % managers + 1, n + 1, 10_000 + n % managers, ts(due), ts(now))
-                for n in range(leads)
-            ],
-        )
-    conn.close()
-    bot = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+    users = [
+        {
+            "id": 10_000 + i,
+            "first_name": "M",
+            "tg_language": "ru",
+            "language": "ru",
+            "timezone": "Europe/Moscow",
+            "work_start_min": 600,
+            "work_end_min": 1140,
+            "work_days": "12345",
+            "weekend_reminders": True,
+            "urgent_in_quiet": True,
+            "holiday_country": "RU",
+            "current_workspace_id": i + 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(managers)
+    ]
+    workspaces = [
+        {
+            "id": i + 1,
+            "name": "W",
+            "owner_id": 10_000 + i,
+            "invite_code": f"inv{i}",
+            "intake_secret": f"sec{i}",
+            "silent_days": 14,
+            "created_at": now,
+        }
+        for i in range(managers)
+    ]
+    memberships = [
+        {"workspace_id": i + 1, "user_id": 10_000 + i, "role": "owner", "joined_at": now}
+        for i in range(managers)
+    ]
+    clients = [
+        {
+            "id": n + 1,
+            "workspace_id": n % managers + 1,
+            "name": f"Lead {n}",
+            "aliases": "",
+            "status": "lead",
+            "note": "",
+            "owner_id": 10_000 + n % managers,
+            "received_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(leads)
+    ]
+    reminders = [
+        {
+            "workspace_id": n % managers + 1,
+            "kind": "lead_sla",
+            "client_id": n + 1,
+            "user_id": 10_000 + n % managers,
+            "due_at": due,
+            "state": "pending",
+            "urgent": True,
+            "payload": "{}",
+            "created_at": now,
+        }
+        for n in range(leads)
+    ]
+    await seed(
+        database_url,
+        (UserRow, users),
+        (WorkspaceRow, workspaces),
+        (MembershipRow, memberships),
+        (ClientRow, clients),
+        (ReminderRow, reminders),
+    )
+    env = bot_env(fake, tmp_path, DATABASE_URL=database_url)
+    bot = await BotProcess(env, tmp_path).start()
     try:
         await fake.wait_for("getUpdates", timeout=60)
-        with sqlite3.connect(tmp_path / "nudge.sqlite3", timeout=30) as db:
-            db.execute("UPDATE reminders SET due_at = ? WHERE kind = 'lead_sla'", (ts(now),))
+        await execute(database_url, "UPDATE reminders SET due_at = ? WHERE kind = 'lead_sla'", now)
         # The burst must be fired by the alarm's wake-up job (not the pass at start): a
         # command that schedules something re-arms it.
         await onboard(fake, 1)
@@ -254,6 +315,10 @@ async def test_sigterm_during_a_reminder_burst_stops_cleanly(
     for trouble in ("CancelledError", "Traceback", "maximum number of running instances", "ERROR"):
         assert trouble not in log, log[-3000:]
     # Every claimed reminder's message was committed with it: none fired without its ping.
-    [(fired,)] = rows(tmp_path, "SELECT count(*) FROM reminders WHERE state != 'pending'")
-    [(queued,)] = rows(tmp_path, "SELECT count(*) FROM notifications WHERE kind = 'lead_sla'")
+    [(fired,)] = await query(
+        database_url, "SELECT count(*) FROM reminders WHERE state != 'pending'"
+    )
+    [(queued,)] = await query(
+        database_url, "SELECT count(*) FROM notifications WHERE kind = 'lead_sla'"
+    )
     assert 0 < fired and fired == queued

@@ -4,8 +4,8 @@ About time. The finest unit `/fu` understands is a minute (`parse_when` reads no
 the soonest honest follow-up is due 60 s after it is set: too slow for every test. So each test
 sets its follow-up through the real `/fu` command and then moves its due time (the `followups`
 row and the `reminders` row the alarm clock wakes up for) to a couple of seconds from now in
-the SQLite file. The bot must then notice the new time by itself, in one of the two ways it
-re-reads the earliest due time from the database:
+the database (SQLite or PostgreSQL: the tests run on both). The bot must then notice the new
+time by itself, in one of the two ways it re-reads the earliest due time from the database:
 
 * while running, after every handled update that wrote a reminder (UnitOfWorkMiddleware calls
   `Alarm.arm()`); the tests send `/lead` for a second client for that (`fire_soon`), so the
@@ -20,18 +20,15 @@ aiogram), so each test starts it once, the SIGKILL test twice.
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.views.followups import FuCb, moment
-from tests.e2e_support import BotProcess, bot_env, wait_until
+from tests.e2e_support import BotProcess, bot_env, execute, query, unstamp, wait_until
 from tests.fakeapi import Call, FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +37,6 @@ CHAT = 1  # the manager's private chat (= their user id)
 CLIENT = "Ромашка"
 OTHER = "Лютик"  # a second client; recording it makes the running bot re-arm its alarm
 ZONE = "Europe/Moscow"  # what onboarding with «Москва» sets
-STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy keeps a naive UTC datetime in SQLite
 SET = f"🔔 Напоминание по «{CLIENT}»: "  # the confirmation of a one-off /fu
 
 
@@ -73,40 +69,24 @@ def reminder_of(fu_id: int) -> Callable[[Call], bool]:
     )
 
 
-def rows(db: Path, sql: str, *args: Any) -> list[tuple]:
-    """Read the bot's database directly (WAL lets us read while it runs)."""
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime(STAMP)
-
-
-def unstamp(value: str) -> datetime:
-    return datetime.strptime(value, STAMP).replace(tzinfo=UTC)
-
-
-def move_due(db: Path, fu_id: int, at: datetime) -> None:
-    """Set a pending follow-up's due time, and its alarm item's, to `at`."""
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn, conn:
-        [(reminder_id,)] = conn.execute("SELECT reminder_id FROM followups WHERE id=?", (fu_id,))
-        conn.execute("UPDATE followups SET due_at=? WHERE id=?", (stamp(at), fu_id))
-        moved = conn.execute(
-            "UPDATE reminders SET due_at=? WHERE id=? AND state='pending'",
-            (stamp(at), reminder_id),
-        ).rowcount
-        assert moved == 1, f"follow-up {fu_id} has no pending reminder to move"
+async def move_due(db: str, fu_id: int, at: datetime) -> None:
+    """Set a pending follow-up's due time, and then its alarm item's, to `at`."""
+    [(reminder_id,)] = await query(db, "SELECT reminder_id FROM followups WHERE id=?", fu_id)
+    assert await execute(db, "UPDATE followups SET due_at=? WHERE id=?", at, fu_id) == 1
+    moved = await execute(
+        db, "UPDATE reminders SET due_at=? WHERE id=? AND state='pending'", at, reminder_id
+    )
+    assert moved == 1, f"follow-up {fu_id} has no pending reminder to move"
 
 
 class Nudge:
     """The bot process under test (restartable) over one database, and the fake Telegram."""
 
-    def __init__(self, fake: FakeTelegram, workdir: Path) -> None:
+    def __init__(self, fake: FakeTelegram, workdir: Path, database_url: str) -> None:
         self.fake = fake
         self.workdir = workdir
-        self.db = workdir / "nudge.sqlite3"
-        self.env = bot_env(fake, workdir)
+        self.db = database_url
+        self.env = bot_env(fake, workdir, DATABASE_URL=database_url)
         self.process: BotProcess | None = None
         self.startup = 0.0  # seconds from spawning to its getMe, last start
 
@@ -154,8 +134,8 @@ class Nudge:
 
 
 @pytest.fixture
-async def nudge(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Nudge]:
-    bot = Nudge(fake, tmp_path)
+async def nudge(fake: FakeTelegram, tmp_path: Path, database_url: str) -> AsyncIterator[Nudge]:
+    bot = Nudge(fake, tmp_path, database_url)
     await bot.start()
     try:
         yield bot
@@ -177,7 +157,7 @@ async def follow_up(bot: Nudge, args: str, confirmation: str = SET) -> int:
     mark = bot.fake.mark()
     bot.send(f"/fu {CLIENT} {args}")
     await bot.fake.wait_for("sendMessage", to(CHAT, confirmation), since=mark, timeout=30)
-    [(fu_id,)] = rows(bot.db, "SELECT max(id) FROM followups WHERE state='pending'")
+    [(fu_id,)] = await query(bot.db, "SELECT max(id) FROM followups WHERE state='pending'")
     return fu_id
 
 
@@ -188,7 +168,7 @@ async def fire_soon(bot: Nudge, fu_id: int, seconds: float = 2.0) -> datetime:
     update that wrote a reminder re-arms the alarm at the earliest due row: now this one.
     """
     at = datetime.now(UTC) + timedelta(seconds=seconds)
-    move_due(bot.db, fu_id, at)
+    await move_due(bot.db, fu_id, at)
     mark = bot.fake.mark()
     bot.send(f"/lead {OTHER}")
     await bot.fake.wait_for("sendMessage", to(CHAT, f"Новый лид: <b>{OTHER}"), since=mark)
@@ -205,7 +185,9 @@ async def fired_reminder(bot: Nudge, fu_id: int, since: int) -> Call:
 async def test_followup_fires_exactly_once(nudge: Nudge) -> None:
     await new_client(nudge)
     fu_id = await follow_up(nudge, "через 1 минуту позвонить")
-    [(created, due)] = rows(nudge.db, "SELECT created_at, due_at FROM followups WHERE id=?", fu_id)
+    [(created, due)] = await query(
+        nudge.db, "SELECT created_at, due_at FROM followups WHERE id=?", fu_id
+    )
     assert unstamp(due) - unstamp(created) == timedelta(minutes=1)
     assert not any(map(reminder_of(fu_id), nudge.fake.calls))  # not before its time
 
@@ -219,18 +201,19 @@ async def test_followup_fires_exactly_once(nudge: Nudge) -> None:
     assert set(callbacks(call).values()) >= {"✅ Готово", "+15 мин", "+1 ч", "🗓 Другое время"}
     await nudge.nothing_more(reminder_of(fu_id), seen=1, since=mark, seconds=3.0)
     assert nudge.followup_deliveries() == 1
-    [(reminder_id,)] = rows(nudge.db, "SELECT reminder_id FROM followups WHERE id=?", fu_id)
-    [(state, fired_at)] = rows(
+    [(reminder_id,)] = await query(nudge.db, "SELECT reminder_id FROM followups WHERE id=?", fu_id)
+    [(state, fired_at)] = await query(
         nudge.db, "SELECT state, fired_at FROM reminders WHERE id=?", reminder_id
     )
     # Fired by the armed alarm at its time: never early, and not by some later sweep.
     assert state == "fired" and due_at <= unstamp(fired_at) < due_at + timedelta(seconds=5)
-    assert rows(nudge.db, "SELECT state FROM followups WHERE id=?", fu_id) == [("fired",)]
-    assert rows(nudge.db, "SELECT state FROM notifications WHERE reminder_id=?", reminder_id) == [
-        ("sent",)
-    ]
+    assert await query(nudge.db, "SELECT state FROM followups WHERE id=?", fu_id) == [("fired",)]
+    assert await query(
+        nudge.db, "SELECT state FROM notifications WHERE reminder_id=?", reminder_id
+    ) == [("sent",)]
 
 
+@pytest.mark.sqlite_only  # time budget: a button flow; firing runs on both backends above
 async def test_snooze_moves_it_fifteen_minutes(nudge: Nudge) -> None:
     await new_client(nudge)
     fu_id = await follow_up(nudge, "через 1 минуту позвонить")
@@ -244,7 +227,7 @@ async def test_snooze_moves_it_fifteen_minutes(nudge: Nudge) -> None:
     [edit] = await nudge.fake.wait_for(
         "editMessageText", lambda c: c.params.get("message_id") == message_id, since=mark
     )
-    [(due, state, reminder_id)] = rows(
+    [(due, state, reminder_id)] = await query(
         nudge.db, "SELECT due_at, state, reminder_id FROM followups WHERE id=?", fu_id
     )
     due_at = unstamp(due)
@@ -253,7 +236,7 @@ async def test_snooze_moves_it_fifteen_minutes(nudge: Nudge) -> None:
     assert edit.params["text"].startswith(call.params["text"])  # the reminder stays readable
     assert edit.params["text"].endswith(f"⏰ Отложено до {moment(due_at, ZONE, 'ru')}.")
     # A new alarm item, the only follow-up item pending, waits for the new time.
-    assert rows(
+    assert await query(
         nudge.db, "SELECT id, due_at FROM reminders WHERE kind='followup' AND state='pending'"
     ) == [(reminder_id, due)]
     [answer] = await nudge.fake.wait_for("answerCallbackQuery", since=mark)
@@ -261,6 +244,7 @@ async def test_snooze_moves_it_fifteen_minutes(nudge: Nudge) -> None:
     await nudge.nothing_more(reminder_of(fu_id), seen=1, since=mark)
 
 
+@pytest.mark.sqlite_only  # time budget: a button flow; firing runs on both backends above
 async def test_done_closes_it_and_asks_whats_next_once(nudge: Nudge) -> None:
     await new_client(nudge)
     fu_id = await follow_up(nudge, "через 1 минуту позвонить")
@@ -280,21 +264,24 @@ async def test_done_closes_it_and_asks_whats_next_once(nudge: Nudge) -> None:
     assert set(callbacks(question).values()) == {"Через 3 дня", "Пока ничего"}
     answers = await nudge.fake.wait_for("answerCallbackQuery", count=2, since=mark)
     assert [a.params.get("text") for a in answers] == ["Готово", "Это напоминание уже закрыто."]
-    [(state, closed_at, reminder_id)] = rows(
+    [(state, closed_at, reminder_id)] = await query(
         nudge.db, "SELECT state, closed_at, reminder_id FROM followups WHERE id=?", fu_id
     )
     assert state == "done" and closed_at is not None
-    assert rows(nudge.db, "SELECT state FROM reminders WHERE id=?", reminder_id) == [("fired",)]
-    assert rows(nudge.db, "SELECT count(*) FROM followups WHERE state IN ('pending','fired')") == [
-        (0,)
+    assert await query(nudge.db, "SELECT state FROM reminders WHERE id=?", reminder_id) == [
+        ("fired",)
     ]
-    assert rows(
+    assert await query(
+        nudge.db, "SELECT count(*) FROM followups WHERE state IN ('pending','fired')"
+    ) == [(0,)]
+    assert await query(
         nudge.db, "SELECT count(*) FROM reminders WHERE kind='followup' AND state='pending'"
     ) == [(0,)]
     # Neither a second question nor another reminder comes.
     await nudge.nothing_more(lambda c: ask(c) or reminder_of(fu_id)(c), seen=2, since=mark)
 
 
+@pytest.mark.sqlite_only  # time budget: a button flow; firing runs on both backends above
 async def test_chase_stops_when_the_client_replied(nudge: Nudge) -> None:
     await new_client(nudge)
     first = await follow_up(nudge, "цепочка", f"🔁 Цепочка по «{CLIENT}»")
@@ -302,7 +289,7 @@ async def test_chase_stops_when_the_client_replied(nudge: Nudge) -> None:
     await fire_soon(nudge, first)
     call = await fired_reminder(nudge, first, mark)
     assert "Следующее напоминание: " in call.params["text"]  # step 2 is already scheduled
-    chase = rows(
+    chase = await query(
         nudge.db, "SELECT id, state, series_id FROM followups WHERE mode='chase' ORDER BY id"
     )
     assert [(s, series) for _id, s, series in chase] == [("fired", None), ("pending", first)]
@@ -315,17 +302,17 @@ async def test_chase_stops_when_the_client_replied(nudge: Nudge) -> None:
     assert edit.params["text"].endswith(f"💬 Клиент «{CLIENT}» ответил: цепочка остановлена.")
     [answer] = await nudge.fake.wait_for("answerCallbackQuery", since=mark)
     assert answer.params.get("text") == "Цепочка остановлена"
-    assert rows(nudge.db, "SELECT state FROM followups WHERE mode='chase'") == [
+    assert await query(nudge.db, "SELECT state FROM followups WHERE mode='chase'") == [
         ("stopped",),
         ("stopped",),
     ]
     ids = ",".join(str(row[0]) for row in chase)
-    assert rows(
+    assert await query(
         nudge.db,
         f"SELECT count(*) FROM reminders WHERE state='pending' AND id IN "
         f"(SELECT reminder_id FROM followups WHERE id IN ({ids}))",
     ) == [(0,)]
-    assert rows(
+    assert await query(
         nudge.db,
         "SELECT t.kind, t.direction, t.user_id FROM touches t JOIN clients c ON c.id=t.client_id "
         "WHERE c.name=?",
@@ -341,12 +328,12 @@ async def test_sigkill_before_due_still_delivers_after_restart(nudge: Nudge) -> 
     # The outbox marks accepted messages as sent in groups, after Telegram's answer; a crash
     # in between re-sends that reply on restart (at-least-once, by design). Not the subject
     # here, so the crash comes once the confirmations are recorded as sent.
-    await wait_until(
-        lambda: (
-            rows(nudge.db, "SELECT count(*) FROM notifications WHERE state='pending'") == [(0,)]
-        ),
-        what="the confirmations recorded as sent",
-    )
+    pending = "SELECT count(*) FROM notifications WHERE state='pending'"
+
+    async def all_sent() -> bool:
+        return await query(nudge.db, pending) == [(0,)]
+
+    await wait_until(all_sent, what="the confirmations recorded as sent")
     mark = nudge.fake.mark()
     await nudge.crash()  # kill -9 before either is due
     # While the bot is down, one follow-up's time passes by five minutes (moved into the
@@ -354,8 +341,8 @@ async def test_sigkill_before_due_still_delivers_after_restart(nudge: Nudge) -> 
     # process must re-arm its alarm from the database (due after its start-up, measured).
     now, clock = datetime.now(UTC), time.monotonic()
     ahead = 1.25 * nudge.startup + 1.0
-    move_due(nudge.db, late, now - timedelta(minutes=5))
-    move_due(nudge.db, soon, now + timedelta(seconds=ahead))
+    await move_due(nudge.db, late, now - timedelta(minutes=5))
+    await move_due(nudge.db, soon, now + timedelta(seconds=ahead))
     await nudge.start()
     assert time.monotonic() < clock + ahead, "restarted after the due time: nothing to re-arm"
 
@@ -372,11 +359,12 @@ async def test_sigkill_before_due_still_delivers_after_restart(nudge: Nudge) -> 
     assert soon_call.at >= clock + ahead  # not before its time
     await nudge.nothing_more(lambda c: reminder_of(late)(c) or reminder_of(soon)(c), 2, mark)
     assert nudge.followup_deliveries() == 2
-    assert rows(
+    assert await query(
         nudge.db, f"SELECT state FROM followups WHERE id IN ({late}, {soon}) ORDER BY id"
     ) == [("fired",), ("fired",)]
 
 
+@pytest.mark.sqlite_only  # time budget: a button flow; firing runs on both backends above
 async def test_new_chase_right_after_a_reply_still_reminds(nudge: Nudge) -> None:
     await new_client(nudge)
     first = await follow_up(nudge, "цепочка", f"🔁 Цепочка по «{CLIENT}»")
@@ -387,8 +375,8 @@ async def test_new_chase_right_after_a_reply_still_reminds(nudge: Nudge) -> None
     await nudge.fake.wait_for("answerCallbackQuery", since=mark)
     # The client answered; the manager sends a new proposal and starts a new chase at once.
     second = await follow_up(nudge, "цепочка", f"🔁 Цепочка по «{CLIENT}»")
-    [(replied,)] = rows(nudge.db, "SELECT at FROM touches")
-    [(started,)] = rows(nudge.db, "SELECT started_at FROM followups WHERE id=?", second)
+    [(replied,)] = await query(nudge.db, "SELECT at FROM touches")
+    [(started,)] = await query(nudge.db, "SELECT started_at FROM followups WHERE id=?", second)
     if unstamp(replied).strftime("%H:%M") != unstamp(started).strftime("%H:%M"):
         pytest.skip("the reply and the new chase fell in different minutes")
     mark = nudge.fake.mark()
@@ -396,5 +384,5 @@ async def test_new_chase_right_after_a_reply_still_reminds(nudge: Nudge) -> None
     try:
         await nudge.fake.wait_for("sendMessage", reminder_of(second), since=mark, timeout=6)
     except AssertionError:
-        state = rows(nudge.db, "SELECT state FROM followups WHERE id=?", second)
+        state = await query(nudge.db, "SELECT state FROM followups WHERE id=?", second)
         raise AssertionError(f"the new chase never reminded; its first step is {state}") from None

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = await BotProcess(bot_env(fake, tmp_path), tmp_path).start()
+async def bot(fake: FakeTelegram, tmp_path: Path, database_url: str) -> AsyncIterator[BotProcess]:
+    env = bot_env(fake, tmp_path, DATABASE_URL=database_url)
+    process = await BotProcess(env, tmp_path).start()
     try:
         yield process
     finally:
@@ -34,6 +35,7 @@ def _text_to(chat_id: int):  # type: ignore[no-untyped-def]
     return lambda call: call.params.get("chat_id") == chat_id
 
 
+@pytest.mark.sqlite_only  # replies and the menu, nothing of storage: once is enough
 async def test_start_speaks_the_users_language(fake: FakeTelegram, bot: BotProcess) -> None:
     fake.send_text("/start", user_id=1, language_code="ru", first_name="Иван")
     fake.send_text("/start", user_id=2, language_code="en", first_name="John")
@@ -46,6 +48,7 @@ async def test_start_speaks_the_users_language(fake: FakeTelegram, bot: BotProce
     assert {"ru", "en"} <= langs
 
 
+@pytest.mark.sqlite_only  # time budget: SIGKILL on PostgreSQL is in test_reliability, test_leads
 async def test_time_zone_survives_sigkill(
     fake: FakeTelegram, bot: BotProcess, tmp_path: Path
 ) -> None:
@@ -74,6 +77,7 @@ async def test_time_zone_survives_sigkill(
         await again.ensure_dead()
 
 
+@pytest.mark.sqlite_only  # the process's exit and log, nothing of storage: once is enough
 async def test_sigterm_exits_zero_and_logs_no_token(fake: FakeTelegram, bot: BotProcess) -> None:
     fake.send_text("/help", user_id=9, language_code="en")
     await fake.wait_for("sendMessage", _text_to(9), timeout=30)
@@ -92,6 +96,7 @@ async def test_sigterm_exits_zero_and_logs_no_token(fake: FakeTelegram, bot: Bot
         ({"DEFAULT_TIMEZONE": "Mars/Base"}, "DEFAULT_TIMEZONE"),
         ({"LEAD_RESPONSE_SLA": "soon"}, "LEAD_RESPONSE_SLA"),
         ({"DATABASE_URL": "sqlite+aiosqlite:////proc/nope/db.sqlite3"}, "database"),
+        ({"DATABASE_URL": "postgresql+asyncpg://nudge@127.0.0.1:9/nudge"}, "database"),
     ],
 )
 async def test_bad_configuration_exits_2_with_one_line(
@@ -107,6 +112,7 @@ async def test_bad_configuration_exits_2_with_one_line(
     assert "not-a-token" not in err
 
 
+@pytest.mark.sqlite_only  # .env.example's default database is a SQLite file
 async def test_env_example_with_only_a_token_starts_and_keeps_retrying(tmp_path: Path) -> None:
     """The README's first path: `cp .env.example .env`, fill in BOT_TOKEN, run."""
     example = (ROOT / ".env.example").read_text()

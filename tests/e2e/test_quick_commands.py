@@ -3,7 +3,7 @@ real `python -m bot` process polling the fake Telegram.
 
 About time (as in test_followups.py). The lead SLA is an env setting, so the `/call` test
 runs the bot with a four-second one. A task's check-ins and an invoice's chaser are set
-through the real commands and then moved to a few seconds from now in the SQLite file (the
+through the real commands and then moved to a few seconds from now in the database (the
 task's or invoice's own dates, its `reminders` rows, and the deadline stamped in their
 payload); recording another lead (`rearm`) then makes the running bot re-read the earliest
 due time, as every handled update that writes a reminder does. Nothing is sent on the bot's
@@ -13,20 +13,17 @@ deadline. The one fixed wait is the bounded negative check (`nothing_more`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e_support import BotProcess, bot_env
+from tests.e2e_support import BotProcess, bot_env, execute, query, unstamp
 from tests.fakeapi import Call, FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +33,6 @@ CLIENT = "Ромашка"
 OTHER = "Лютик"  # another client, a lead nobody answers
 # New clients recorded only to make the running bot re-arm its alarm, one per re-arm.
 FLOWERS = ("Василёк", "Тюльпан", "Нарцисс", "Пион")
-STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy keeps a naive UTC datetime in SQLite
 SLA_SECONDS = 4  # the lead response time the `/call` test runs with
 LEAD_KINDS = ("lead_sla", "lead_escalation")
 TASK_KINDS = ("task_50", "task_75", "task_due")
@@ -64,26 +60,6 @@ def callbacks(call: Call) -> dict[str, str]:
     }
 
 
-def rows(db: Path, sql: str, *args: Any) -> list[tuple]:
-    """Read the bot's database directly (WAL lets us read while it runs)."""
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def write(db: Path, sql: str, *args: Any) -> int:
-    """Change the bot's database under it; the number of rows changed."""
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn, conn:
-        return conn.execute(sql, args).rowcount
-
-
-def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime(STAMP)
-
-
-def unstamp(value: str) -> datetime:
-    return datetime.strptime(value, STAMP).replace(tzinfo=UTC)
-
-
 def spaces(text: str) -> str:
     """Babel's group separators (no-break, narrow no-break) as plain spaces."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
@@ -92,10 +68,10 @@ def spaces(text: str) -> str:
 class Nudge:
     """The bot process under test over its own database, and the fake Telegram."""
 
-    def __init__(self, fake: FakeTelegram, workdir: Path, **env: str) -> None:
+    def __init__(self, fake: FakeTelegram, workdir: Path, database_url: str, **env: str) -> None:
         self.fake = fake
-        self.db = workdir / "nudge.sqlite3"
-        self.process = BotProcess(bot_env(fake, workdir, **env), workdir)
+        self.db = database_url
+        self.process = BotProcess(bot_env(fake, workdir, DATABASE_URL=database_url, **env), workdir)
         self.flowers = iter(FLOWERS)
 
     async def start(self) -> None:
@@ -151,8 +127,8 @@ class Nudge:
         (a new lead's response-time pings) re-arms the alarm at the earliest pending row."""
         await self.lead(next(self.flowers))
 
-    def client_id(self, name: str) -> int:
-        [(client_id,)] = rows(self.db, "SELECT id FROM clients WHERE name=?", name)
+    async def client_id(self, name: str) -> int:
+        [(client_id,)] = await query(self.db, "SELECT id FROM clients WHERE name=?", name)
         return client_id
 
 
@@ -160,12 +136,12 @@ Start = Callable[..., Awaitable[Nudge]]
 
 
 @pytest.fixture
-async def start_bot(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Start]:
+async def start_bot(fake: FakeTelegram, tmp_path: Path, database_url: str) -> AsyncIterator[Start]:
     """Start the bot (once per test) with extra environment settings."""
     started: list[Nudge] = []
 
     async def start(**env: str) -> Nudge:
-        bot = Nudge(fake, tmp_path, **env)
+        bot = Nudge(fake, tmp_path, database_url, **env)
         started.append(bot)
         await bot.start()
         await bot.onboard()
@@ -198,14 +174,16 @@ async def test_call_answers_a_waiting_lead_and_no_ping_follows(start_bot: Start)
     # seconds): the call must have come before it, or the check below proves nothing.
     assert reply.at - card.at < SLA_SECONDS - 1.5, "the call came too late to test anything"
 
-    client = bot.client_id(CLIENT)
-    assert rows(
+    client = await bot.client_id(CLIENT)
+    assert await query(
         bot.db, "SELECT kind, direction, duration_s, summary FROM touches WHERE client_id=?", client
     ) == [("call", "out", 300, "договорились")]
-    [(first_response,)] = rows(bot.db, "SELECT first_response_at FROM clients WHERE id=?", client)
+    [(first_response,)] = await query(
+        bot.db, "SELECT first_response_at FROM clients WHERE id=?", client
+    )
     assert first_response is not None
     assert sorted(
-        rows(
+        await query(
             bot.db,
             f"SELECT kind, state FROM reminders WHERE client_id=? AND kind IN {LEAD_KINDS}",
             client,
@@ -228,7 +206,7 @@ async def test_call_answers_a_waiting_lead_and_no_ping_follows(start_bot: Start)
 # ------------------------------------------------------------------ 2. task check-ins
 
 
-def compress_task(db: Path, task_id: int, offsets: dict[str, float]) -> dict[str, datetime]:
+async def compress_task(db: str, task_id: int, offsets: dict[str, float]) -> dict[str, datetime]:
     """Start the task now and move its pending reminders to `offsets` seconds from now (the
     deadline to `task_due`'s); the payloads carry the new deadline, or the bot drops them as
     stale. The new due time of each kind."""
@@ -236,15 +214,15 @@ def compress_task(db: Path, task_id: int, offsets: dict[str, float]) -> dict[str
     at = {kind: now + timedelta(seconds=s) for kind, s in offsets.items()}
     due = at["task_due"]
     payload = json.dumps({"task": task_id, "due": due.timestamp()})
-    assert write(
-        db, "UPDATE tasks SET started_at=?, due_at=? WHERE id=?", stamp(now), stamp(due), task_id
+    assert await execute(
+        db, "UPDATE tasks SET started_at=?, due_at=? WHERE id=?", now, due, task_id
     )
     for kind, when in at.items():
-        moved = write(
+        moved = await execute(
             db,
             "UPDATE reminders SET due_at=?, payload=? "
             "WHERE ref_id=? AND kind=? AND state='pending'",
-            stamp(when),
+            when,
             payload,
             task_id,
             kind,
@@ -260,14 +238,14 @@ async def test_task_checkins_come_on_time_once_and_take_progress(start_bot: Star
     words = f"{hours} часа"
     card = await bot.ask(f"/task {CLIENT} макет через {words}", f"📌 «макет» — {CLIENT}")
     assert set(callbacks(card).values()) == {"✅ Готово", "📅 Перенести", "👤 Передать"}
-    [(task_id, started, due, assignee)] = rows(
+    [(task_id, started, due, assignee)] = await query(
         bot.db, "SELECT id, started_at, due_at, assignee_id FROM tasks"
     )
     assert assignee == CHAT
     window = unstamp(due) - unstamp(started)
     assert timedelta(hours=hours) - timedelta(seconds=5) <= window <= timedelta(hours=hours)
     reminders = dict(
-        rows(
+        await query(
             bot.db,
             "SELECT kind, due_at FROM reminders WHERE ref_id=? AND state='pending' "
             f"AND kind IN {TASK_KINDS}",
@@ -288,7 +266,7 @@ async def test_task_checkins_come_on_time_once_and_take_progress(start_bot: Star
     )
     mark, clock = bot.fake.mark(), time.monotonic()
     offsets = {"task_50": 2.0, "task_75": 3.0, "task_due": 4.0}
-    at = compress_task(bot.db, task_id, offsets)
+    at = await compress_task(bot.db, task_id, offsets)
     await bot.rearm()
 
     [ask] = await bot.fake.wait_for("sendMessage", checkin, since=mark, timeout=30)
@@ -298,7 +276,9 @@ async def test_task_checkins_come_on_time_once_and_take_progress(start_bot: Star
 
     bot.press(ask, "~50%")
     await bot.fake.wait_for("sendMessage", to(CHAT, "Записал: «макет»"), since=mark, timeout=30)
-    assert rows(bot.db, "SELECT progress, state FROM tasks WHERE id=?", task_id) == [(50, "open")]
+    assert await query(bot.db, "SELECT progress, state FROM tasks WHERE id=?", task_id) == [
+        (50, "open")
+    ]
 
     [late] = await bot.fake.wait_for("sendMessage", quarter, since=mark, timeout=30)
     [over] = await bot.fake.wait_for("sendMessage", deadline, since=mark, timeout=30)
@@ -312,7 +292,7 @@ async def test_task_checkins_come_on_time_once_and_take_progress(start_bot: Star
 
     # Each fired by the alarm at its time, never early; each message exactly once.
     fired = dict(
-        rows(
+        await query(
             bot.db,
             f"SELECT kind, fired_at FROM reminders WHERE ref_id=? AND kind IN {TASK_KINDS} "
             "AND state='fired'",
@@ -336,13 +316,13 @@ INVOICE_BUTTONS = ["✅ Оплачен", "💸 Оплачен частично",
 FIRST_CHASER = 2  # services/invoices: steps 0 and 1 come before and on the due day
 
 
-def invoice_id(db: Path, number: str) -> int:
-    [(found,)] = rows(db, "SELECT id FROM invoices WHERE number=?", number)
+async def invoice_id(db: str, number: str) -> int:
+    [(found,)] = await query(db, "SELECT id FROM invoices WHERE number=?", number)
     return found
 
 
-def pending_invoice_reminders(db: Path, inv: int) -> list[tuple]:
-    return rows(
+async def pending_invoice_reminders(db: str, inv: int) -> list[tuple]:
+    return await query(
         db,
         "SELECT id, due_at, payload FROM reminders "
         "WHERE kind='invoice' AND ref_id=? AND state='pending'",
@@ -367,19 +347,19 @@ async def test_invoice_chaser_comes_when_overdue_and_stops_after_paid(start_bot:
         made.params["text"],
     ), made.params["text"]
     assert list(callbacks(made).values()) == INVOICE_BUTTONS
-    inv = invoice_id(bot.db, "45")
-    [(reminder, _due, _payload)] = pending_invoice_reminders(bot.db, inv)
+    inv = await invoice_id(bot.db, "45")
+    [(reminder, _due, _payload)] = await pending_invoice_reminders(bot.db, inv)
 
     # The invoice fell due two days ago, and its first overdue chaser is due in two seconds.
     now = datetime.now(UTC)
     due, chase_at = now - timedelta(days=2), now + timedelta(seconds=2)
     payload = {"inv": inv, "step": FIRST_CHASER, "due": int(due.timestamp()), "held": []}
-    assert write(bot.db, "UPDATE invoices SET due_at=? WHERE id=?", stamp(due), inv) == 1
+    assert await execute(bot.db, "UPDATE invoices SET due_at=? WHERE id=?", due, inv) == 1
     assert (
-        write(
+        await execute(
             bot.db,
             "UPDATE reminders SET due_at=?, payload=? WHERE id=? AND state='pending'",
-            stamp(chase_at),
+            chase_at,
             json.dumps(payload),
             reminder,
         )
@@ -394,14 +374,16 @@ async def test_invoice_chaser_comes_when_overdue_and_stops_after_paid(start_bot:
     assert text.startswith(f"⚠️ Счёт #45 для «{CLIENT}» просрочен на 2 дня (срок был "), text
     assert "): 120 000,00 ₽." in text and "\nСледующее напоминание: " in text
     assert list(callbacks(chase).values()) == INVOICE_BUTTONS
-    [(state, fired_at)] = rows(bot.db, "SELECT state, fired_at FROM reminders WHERE id=?", reminder)
+    [(state, fired_at)] = await query(
+        bot.db, "SELECT state, fired_at FROM reminders WHERE id=?", reminder
+    )
     assert state == "fired" and unstamp(fired_at) >= chase_at
 
     # The chaser armed the next one (days away). Make it due in a few seconds too, so that
     # only /paid stands between it and a second chaser.
-    [(following, _due, _payload)] = pending_invoice_reminders(bot.db, inv)
+    [(following, _due, _payload)] = await pending_invoice_reminders(bot.db, inv)
     again_at = datetime.now(UTC) + timedelta(seconds=4)
-    assert write(bot.db, "UPDATE reminders SET due_at=? WHERE id=?", stamp(again_at), following)
+    assert await execute(bot.db, "UPDATE reminders SET due_at=? WHERE id=?", again_at, following)
     clock = time.monotonic()
     await bot.rearm()
     paid = await bot.ask("/paid #45", f"«{CLIENT}» оплатил счёт #45 полностью")
@@ -409,9 +391,11 @@ async def test_invoice_chaser_comes_when_overdue_and_stops_after_paid(start_bot:
     assert spaces(paid.params["text"]) == (
         f"✅ «{CLIENT}» оплатил счёт #45 полностью (120 000,00 ₽). Напоминания по нему выключены."
     )
-    assert pending_invoice_reminders(bot.db, inv) == []
-    assert rows(bot.db, "SELECT state FROM reminders WHERE id=?", following) == [("cancelled",)]
-    assert rows(bot.db, "SELECT state, paid FROM invoices WHERE id=?", inv) == [
+    assert await pending_invoice_reminders(bot.db, inv) == []
+    assert await query(bot.db, "SELECT state FROM reminders WHERE id=?", following) == [
+        ("cancelled",)
+    ]
+    assert await query(bot.db, "SELECT state, paid FROM invoices WHERE id=?", inv) == [
         ("paid", "120000.00")
     ]
     # Past the time the cancelled chaser was due, and then some: no second chaser.
@@ -439,8 +423,10 @@ async def test_partial_payment_leaves_the_rest_in_debts(start_bot: Start) -> Non
     assert re.search(f"Всего: 60{SP}000,00{SP}₽\n", text), text
     assert re.search(f"«{CLIENT}»: <b>60{SP}000,00{SP}₽</b> — срок не наступил 60{SP}000", text)
     assert list(callbacks(debts).values()) == [CLIENT]
-    inv = invoice_id(bot.db, "7")
-    assert rows(bot.db, "SELECT state, amount, paid FROM invoices WHERE id=?", inv) == [
+    inv = await invoice_id(bot.db, "7")
+    assert await query(bot.db, "SELECT state, amount, paid FROM invoices WHERE id=?", inv) == [
         ("open", "100000.00", "40000.00")
     ]
-    assert rows(bot.db, "SELECT amount FROM payments WHERE invoice_id=?", inv) == [("40000.00",)]
+    assert await query(bot.db, "SELECT amount FROM payments WHERE invoice_id=?", inv) == [
+        ("40000.00",)
+    ]
