@@ -17,11 +17,10 @@ import argparse
 import asyncio
 import logging
 import shutil
-import socket
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,11 +33,14 @@ from tests.e2e_support import wait_until
 WEBHOOK_URL = "https://bot.example.com/telegram/updates"
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@contextmanager
+def scratch() -> Iterator[Path]:
+    """A temporary folder for one measurement, removed after it."""
+    folder = Path(tempfile.mkdtemp(prefix="nudge-bench-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @asynccontextmanager
@@ -57,7 +59,7 @@ async def cluster(
     fake: FakeTelegram, url: str, folder: Path, instances: int, webhook: bool, **extra: str
 ) -> AsyncIterator[list]:
     """Start `instances` bot processes on one database; wait until each is up."""
-    ports = [free_port() for _ in range(instances)]
+    ports = [pgserver.free_port() for _ in range(instances)]
     if webhook:
         fake.webhook_backends = [f"http://127.0.0.1:{p}" for p in ports]
     procs = []
@@ -94,8 +96,7 @@ async def commands(
     args: argparse.Namespace,
 ) -> float:
     """Commands committed per second."""
-    folder = Path(tempfile.mkdtemp(prefix="nudge-bench-"))
-    try:
+    with scratch() as folder:
         async with (
             FakeTelegram(token=TOKEN) as fake,
             database(kind, server, folder) as url,
@@ -113,8 +114,6 @@ async def commands(
                 last = fake.send_text(f"/lead Лид{n}x{user_id}, +7 999 {n:07d}", user_id=user_id)
             await settled(fake, last, webhook, 600)
             return args.commands / (time.monotonic() - started)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def firing(
@@ -125,8 +124,7 @@ async def firing(
     args: argparse.Namespace,
 ) -> float:
     """Due reminders reaching Telegram per second."""
-    folder = Path(tempfile.mkdtemp(prefix="nudge-bench-"))
-    try:
+    with scratch() as folder:
         async with FakeTelegram(token=TOKEN) as fake, database(kind, server, folder) as url:
             lead_in = 8.0 + 4.0 * instances  # every instance is up before the first is due
             due = datetime.now(UTC) + timedelta(seconds=lead_in)
@@ -141,8 +139,6 @@ async def firing(
                 ends = sorted(c.at for c in fake.calls_of("sendMessage"))
                 due_mono = time.monotonic() - (datetime.now(UTC) - due).total_seconds()
                 return args.reminders / (ends[args.reminders - 1] - due_mono)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def main() -> None:

@@ -46,6 +46,8 @@ from bot.views.limits import MAX_TEXT, chunks, size
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from bot.web import WebDeps
+
 log = logging.getLogger("nudge")
 
 ALLOWED_UPDATES = (
@@ -168,6 +170,22 @@ def build_app(settings: Settings, clock: Clock | None = None, bot: Bot | None = 
     return App(settings, clock, db, bot, dispatcher, i18n, delivery, alarm, poller, coordination)
 
 
+def web_deps(app: App) -> WebDeps:
+    """What the HTTP side needs from the running app."""
+    from bot.web import WebDeps
+
+    return WebDeps(
+        app.db,
+        app.clock,
+        app.settings,
+        app.i18n,
+        app.delivery,
+        app.alarm,
+        app.poller,
+        app.coordination,
+    )
+
+
 async def _get_me(app: App) -> str:
     """Ask Telegram who we are, waiting out an outage; a rejected token is fatal."""
     delay = 1.0
@@ -245,19 +263,9 @@ async def _start(app: App) -> None:
     )
     if app.settings.intake_port is not None:
         # aiohttp's server side (~1.5 MB) is loaded only when lead intake is switched on.
-        from bot.web import WebDeps, start_web
+        from bot.web import start_web
 
-        deps = WebDeps(
-            app.db,
-            app.clock,
-            app.settings,
-            app.i18n,
-            app.delivery,
-            app.alarm,
-            app.poller,
-            app.coordination,
-        )
-        app.web = await start_web(deps, app.settings.intake_host, app.settings.intake_port)
+        app.web = await start_web(web_deps(app), app.settings.intake_host, app.settings.intake_port)
     if app.settings.webhook_url:
         await _set_webhook(app)
     app.tasks.append(asyncio.create_task(_set_commands(app)))

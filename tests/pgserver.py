@@ -65,7 +65,7 @@ def _binaries() -> Path:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,7 +91,7 @@ def start() -> Server:
         run_as = ["runuser", "-u", "postgres", "--"]
         os.chown(root, account.pw_uid, account.pw_gid)
     datadir = root / "data"
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [
             *run_as,
@@ -140,11 +140,6 @@ def start() -> Server:
     )
 
 
-def _plain(url: str) -> str:
-    """The URL as asyncpg itself takes it (no SQLAlchemy dialect part)."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 def with_database(url: str, name: str) -> str:
     """The same server URL pointing at another database."""
     return url.rsplit("/", 1)[0] + "/" + name
@@ -158,7 +153,9 @@ async def _admin(server: Server, sql: str) -> None:
     """Run one statement on the server's maintenance database."""
     import asyncpg
 
-    conn = await asyncpg.connect(_plain(server.url))
+    from bot.storage.coordination import libpq_url
+
+    conn = await asyncpg.connect(libpq_url(server.url))
     try:
         await conn.execute(sql)
     finally:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import web_deps as app_web_deps
 from bot.storage.records import Client
 from bot.storage.repositories import Repos
 from bot.web import HttpLimits, WebDeps, make_web_app, start_web
@@ -26,17 +27,7 @@ LEAD = {"name": "Вера", "phone": "+7 999 000-00-01"}
 
 
 def web_deps(h: Harness) -> WebDeps:
-    app = h.app
-    return WebDeps(
-        app.db,
-        app.clock,
-        app.settings,
-        app.i18n,
-        app.delivery,
-        app.alarm,
-        app.poller,
-        app.coordination,
-    )
+    return app_web_deps(h.app)
 
 
 @pytest.fixture

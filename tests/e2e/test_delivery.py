@@ -7,55 +7,22 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import insert, text
 
-from bot.storage.db import Database
 from bot.storage.models import (
-    Base,
-    ClientRow,
-    MembershipRow,
     NotificationRow,
-    ReminderRow,
-    UserRow,
-    WorkspaceRow,
 )
 from tests.e2e_support import BotProcess, bot_env, execute, query, wait_until
 from tests.fakeapi import Call, FakeTelegram
+from tests.seeding import seed_leads, seed_rows
 
 pytestmark = pytest.mark.e2e
 
 
 def to(chat_id: int, text: str):  # type: ignore[no-untyped-def]
     return lambda c: c.params.get("chat_id") == chat_id and text in str(c.params.get("text", ""))
-
-
-async def seed(url: str, *tables: tuple[type[Base], list[dict[str, Any]]]) -> None:
-    """The bot's schema in its (new) database, holding these rows: written through the bot's
-    own models, so each value is stored as the bot stores it on either backend."""
-    db = Database(url)
-    try:
-        await db.migrate()
-        async with db.session() as session:
-            for model, values in tables:
-                await session.execute(insert(model), values)
-            if not db.is_sqlite:
-                # Rows inserted with their ids leave PostgreSQL's id sequences behind: move
-                # them past, or the bot's first new row would take a seeded id.
-                for model, values in tables:
-                    if "id" in values[0] and model is not UserRow:
-                        table = model.__tablename__
-                        await session.execute(
-                            text(
-                                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                f"(SELECT max(id) FROM {table}))"
-                            )
-                        )
-    finally:
-        await db.close()
 
 
 async def onboard(fake: FakeTelegram, user_id: int, *, start: str = "/start") -> None:
@@ -96,7 +63,7 @@ async def test_sigkill_mid_burst_repeats_at_most_the_messages_in_flight(
     """Issue 3: each message is recorded as soon as Telegram accepts it, so kills repeat ~none."""
     total, kills = 150, 2
     now = datetime.now(UTC)
-    await seed(
+    await seed_rows(
         database_url,
         (
             NotificationRow,
@@ -227,77 +194,13 @@ async def test_sigterm_during_a_reminder_burst_stops_cleanly(
     managers, leads = 50, 3000
     now = datetime.now(UTC)
     due = now + timedelta(hours=1)  # brought forward below, once the bot runs
-    users = [
-        {
-            "id": 10_000 + i,
-            "first_name": "M",
-            "tg_language": "ru",
-            "language": "ru",
-            "timezone": "Europe/Moscow",
-            "work_start_min": 600,
-            "work_end_min": 1140,
-            "work_days": "12345",
-            "weekend_reminders": True,
-            "urgent_in_quiet": True,
-            "holiday_country": "RU",
-            "current_workspace_id": i + 1,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in range(managers)
-    ]
-    workspaces = [
-        {
-            "id": i + 1,
-            "name": "W",
-            "owner_id": 10_000 + i,
-            "invite_code": f"inv{i}",
-            "intake_secret": f"sec{i}",
-            "silent_days": 14,
-            "created_at": now,
-        }
-        for i in range(managers)
-    ]
-    memberships = [
-        {"workspace_id": i + 1, "user_id": 10_000 + i, "role": "owner", "joined_at": now}
-        for i in range(managers)
-    ]
-    clients = [
-        {
-            "id": n + 1,
-            "workspace_id": n % managers + 1,
-            "name": f"Lead {n}",
-            "aliases": "",
-            "status": "lead",
-            "note": "",
-            "owner_id": 10_000 + n % managers,
-            "received_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for n in range(leads)
-    ]
-    reminders = [
-        {
-            "workspace_id": n % managers + 1,
-            "kind": "lead_sla",
-            "client_id": n + 1,
-            "user_id": 10_000 + n % managers,
-            "due_at": due,
-            "state": "pending",
-            "urgent": True,
-            "payload": "{}",
-            "created_at": now,
-        }
-        for n in range(leads)
-    ]
-    await seed(
+    await seed_leads(
         database_url,
-        (UserRow, users),
-        (WorkspaceRow, workspaces),
-        (MembershipRow, memberships),
-        (ClientRow, clients),
-        (ReminderRow, reminders),
+        managers=managers,
+        leads=leads,
+        first_due=due,
+        spread=timedelta(0),
+        received=now,
     )
     env = bot_env(fake, tmp_path, DATABASE_URL=database_url)
     bot = await BotProcess(env, tmp_path).start()

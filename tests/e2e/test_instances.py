@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,12 +27,6 @@ SLA = "4"
 CARD = "Новый лид"
 PING = re.compile(r"Лид «(Лид\d+x\d)» ждёт ответа")
 CARD_NAME = re.compile(r"(Лид\d+x\d)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ class Cluster:
     """Two instances, each with its own port and work folder, on one database."""
 
     def __init__(self, fake: FakeTelegram, url: str, tmp_path: Path) -> None:
-        self.ports = [free_port(), free_port()]
+        self.ports = [pgserver.free_port(), pgserver.free_port()]
         fake.webhook_backends = [f"http://127.0.0.1:{p}" for p in self.ports]
         self.bots: list[BotProcess] = []
         for n, port in enumerate(self.ports):

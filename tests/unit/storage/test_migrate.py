@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 from sqlalchemy import text
 
+from bot.storage.coordination import libpq_url
 from bot.storage.db import MIGRATION_LOCK_KEY, SCHEMA_HEAD, Database
 from tests import pgserver
 
@@ -41,7 +42,7 @@ async def test_migrate_waits_while_another_process_holds_the_lock(
     postgres_server: pgserver.Server,
 ) -> None:
     async with pgserver.database(postgres_server, migrated=False) as url:
-        other = await asyncpg.connect(pgserver._plain(url))
+        other = await asyncpg.connect(libpq_url(url))
         db = Database(url)
         try:
             await other.execute(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
